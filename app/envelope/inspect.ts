@@ -1,0 +1,76 @@
+/**
+ * Shape checks the server applies to every part before storing it. The server cannot decrypt,
+ * but it can refuse anything that is not OpenPGP ciphertext of the expected shape: plaintext,
+ * a literal packet outside encryption, a message to the wrong keys, SEIPDv2, trailing packets.
+ */
+import {
+  PublicKeyEncryptedSessionKeyPacket,
+  SymEncryptedIntegrityProtectedDataPacket,
+  readMessage,
+  type PacketList,
+  type AnyPacket,
+} from "openpgp";
+import type { PartRef } from "./format";
+import { pgpConfig } from "./pgp-config";
+
+export type ShapeResult = { ok: true } | { ok: false; reason: string };
+
+const ok: ShapeResult = { ok: true };
+const refuse = (reason: string): ShapeResult => ({ ok: false, reason });
+
+async function parsePackets(bytes: Uint8Array): Promise<PacketList<AnyPacket> | string> {
+  if (bytes.length === 0) return "the body is empty";
+  // Bit 7 of the first byte is set in every OpenPGP packet header; text never starts so.
+  if ((bytes[0]! & 0x80) === 0) return "the body is not an OpenPGP packet stream (binary, not armored)";
+  try {
+    const message = await readMessage({ binaryMessage: bytes, config: pgpConfig });
+    return message.packets;
+  } catch (error) {
+    return `the body is not a readable OpenPGP message (${error instanceof Error ? error.message : "parse error"})`;
+  }
+}
+
+function checkSeipdV1(packet: AnyPacket | undefined): ShapeResult {
+  if (!(packet instanceof SymEncryptedIntegrityProtectedDataPacket)) {
+    return refuse("expected a symmetrically encrypted integrity-protected data packet (tag 18)");
+  }
+  if (packet.version !== 1) return refuse(`expected SEIPD version 1, got version ${packet.version}`);
+  return ok;
+}
+
+/** A chunk: exactly one SEIPDv1 packet and nothing else. */
+export async function inspectChunk(bytes: Uint8Array): Promise<ShapeResult> {
+  const packets = await parsePackets(bytes);
+  if (typeof packets === "string") return refuse(packets);
+  if (packets.length !== 1) return refuse(`a chunk must be exactly one encrypted packet, found ${packets.length} packets`);
+  return checkSeipdV1(packets[0]);
+}
+
+/**
+ * A header or the manifest: one v3 PKESK for each expected encryption subkey (named, not
+ * wildcard; no others, no repeats) followed by exactly one SEIPDv1 packet.
+ */
+export async function inspectKeyedMessage(bytes: Uint8Array, expectedKeyIds: ReadonlySet<string>): Promise<ShapeResult> {
+  const packets = await parsePackets(bytes);
+  if (typeof packets === "string") return refuse(packets);
+  if (packets.length < 2) return refuse("expected session-key packets followed by one encrypted packet");
+  const seen = new Set<string>();
+  for (let i = 0; i < packets.length - 1; i++) {
+    const packet = packets[i];
+    if (!(packet instanceof PublicKeyEncryptedSessionKeyPacket)) {
+      return refuse(`packet ${i} must be a public-key encrypted session key (tag 1)`);
+    }
+    if (packet.version !== 3) return refuse(`packet ${i}: expected PKESK version 3, got ${packet.version}`);
+    const keyId = packet.publicKeyID.toHex();
+    if (!expectedKeyIds.has(keyId)) return refuse(`packet ${i} is encrypted to key ${keyId}, which is not an active editor key`);
+    if (seen.has(keyId)) return refuse(`packet ${i} repeats key ${keyId}`);
+    seen.add(keyId);
+  }
+  const missing = [...expectedKeyIds].filter((id) => !seen.has(id));
+  if (missing.length > 0) return refuse(`not encrypted to every active editor key; missing ${missing.join(", ")}`);
+  return checkSeipdV1(packets[packets.length - 1]);
+}
+
+export function inspectPart(part: PartRef, bytes: Uint8Array, expectedKeyIds: ReadonlySet<string>): Promise<ShapeResult> {
+  return part.kind === "chunk" ? inspectChunk(bytes) : inspectKeyedMessage(bytes, expectedKeyIds);
+}

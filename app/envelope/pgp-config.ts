@@ -1,0 +1,39 @@
+/**
+ * The one place that decides how Testigo uses OpenPGP.js. Every call into openpgp passes
+ * `pgpConfig` (or a value derived from it here); nothing else sets an openpgp option.
+ */
+import { config as openpgpDefaults, enums, type Config, type PartialConfig } from "openpgp";
+
+export const pgpConfig = {
+  // GnuPG 2.2 (what Tails ships) cannot read SEIPDv2/AEAD, so every message is SEIPDv1 + MDC.
+  aeadProtect: false,
+  // AES-256 for every session key: the only cipher GnuPG, OpenPGP.js and our policy all require.
+  preferredSymmetricAlgorithm: enums.symmetric.aes256,
+  // No compression: media is already compressed, and compression makes ciphertext size depend on
+  // the content, which would undo the padding.
+  preferredCompressionAlgorithm: enums.compression.uncompressed,
+  // Armor must not announce the software or its version (a fingerprint of the witness's client).
+  showVersion: false,
+  showComment: false,
+  // v6 keys and v5 entities are unreadable by GnuPG 2.2; editor keys are v4.
+  v6Keys: false,
+  enableParsingV5Entities: false,
+  // Never accept a message without integrity protection, streamed or not.
+  allowUnauthenticatedMessages: false,
+  allowUnauthenticatedStream: false,
+  // A malformed or unknown packet is an error, never silently skipped: the server's shape checks
+  // and the editor's verification rely on seeing every packet.
+  ignoreUnsupportedPackets: false,
+  ignoreMalformedPackets: false,
+  // Key policy floor (policy.ts applies the full policy); RSA below 3072 bits is refused.
+  minRSABits: 3072,
+} satisfies PartialConfig;
+
+/** For the few key methods whose typings want a complete Config: the defaults plus ours. */
+export const fullPgpConfig: Config = { ...openpgpDefaults, ...pgpConfig };
+
+/**
+ * OpenPGP.js stamps dates into literal-data packets. A fixed date keeps the witness's clock (and
+ * so the exact submission time) out of the ciphertext.
+ */
+export const FIXED_PACKET_DATE = new Date(0);
