@@ -12,6 +12,7 @@ import {
   type PartRef,
   type SubmissionId,
 } from "./format";
+import { fromHex } from "./hex";
 import { pgpConfig } from "./pgp-config";
 
 export class EnvelopeError extends Error {
@@ -62,7 +63,7 @@ export async function decryptHeader(args: {
   keys: readonly PrivateKey[];
   submissionId: SubmissionId;
   file: number;
-}): Promise<{ sessionKey: Uint8Array; description: FileDescription }> {
+}): Promise<{ sessionKey: Uint8Array; chunkKey: Uint8Array; description: FileDescription }> {
   const sessionKey = await recoverSessionKey(args.bytes, args.keys);
   const plaintext = await openPart({
     bytes: args.bytes,
@@ -74,11 +75,12 @@ export async function decryptHeader(args: {
   if (description.submission !== args.submissionId || description.file !== args.file) {
     throw new EnvelopeError("header describes another file or submission");
   }
-  return { sessionKey, description };
+  return { sessionKey, chunkKey: fromHex(description.chunkKey), description };
 }
 
 export function decryptChunk(args: {
   bytes: Uint8Array;
+  /** The file's chunk key, from its header's description. */
   sessionKey: Uint8Array;
   submissionId: SubmissionId;
   file: number;

@@ -5,8 +5,11 @@
  * A submission (id: 128 random bits chosen by the browser) consists of parts:
  *   header-F       per file F: one PKESK per active editor encryption subkey + one SEIPDv1
  *                  packet (session key K_F) holding the file's description (JSON, padded).
- *   chunk-F-C      per chunk C of file F: one lone SEIPDv1 packet encrypted with K_F whose
- *                  literal-data name binds it to (submission, F, C).
+ *   chunk-F-C      per chunk C of file F: one lone SEIPDv1 packet encrypted with the file's chunk
+ *                  key whose literal-data name binds it to (submission, F, C). The chunk key is
+ *                  named inside the header (`chunkKey`); the browser uses K_F itself, so
+ *                  `gpg --show-session-key` on the header also yields it. A witness using plain
+ *                  gpg cannot choose a PKESK session key, so there it differs (see README).
  *   manifest       PKESKs + SEIPDv1 (its own session key): the report, every file's name, type,
  *                  true size, plaintext SHA-256, and the SHA-256 of every stored ciphertext part.
  */
@@ -87,6 +90,8 @@ export const FileDescriptionSchema = z
     paddedSize: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     chunkSize: z.number().int().min(1).max(MAX_CHUNK_SIZE),
     chunks: z.number().int().min(1).max(MAX_CHUNKS_PER_FILE),
+    /** AES-256 key (hex) of this file's chunks. */
+    chunkKey: Sha256Hex,
   })
   .strict();
 export type FileDescription = z.infer<typeof FileDescriptionSchema>;
@@ -101,14 +106,14 @@ export const ReportSchema = z
   .strict();
 export type Report = z.infer<typeof ReportSchema>;
 
-export const ManifestFileSchema = FileDescriptionSchema.omit({ format: true, submission: true })
+export const ManifestFileSchema = FileDescriptionSchema.omit({ format: true, submission: true, chunkKey: true })
   .extend({
     sha256: Sha256Hex,
     /**
-     * SHA-256 of the file's session key. Only someone who knew the session key can write it, so a
-     * manifest swapped in by someone who holds only the ciphertext (the server, say) is detected.
+     * SHA-256 of the file's chunk key. Only someone who knew the key can write it, so a manifest
+     * swapped in by someone who holds only the ciphertext (the server, say) is detected.
      */
-    sessionKeySha256: Sha256Hex,
+    chunkKeySha256: Sha256Hex,
     parts: z
       .object({
         header: Sha256Hex,

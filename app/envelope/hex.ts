@@ -13,7 +13,14 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
+/** getRandomValues fills at most 65,536 bytes per call (Web Crypto spec). */
+const MAX_RANDOM_BLOCK = 65_536;
+
 export function randomBytes(length: number): Uint8Array {
   // Web Crypto exists in every browser we support and in Node >= 20 as globalThis.crypto.
-  return globalThis.crypto.getRandomValues(new Uint8Array(length));
+  const out = new Uint8Array(length);
+  for (let offset = 0; offset < length; offset += MAX_RANDOM_BLOCK) {
+    globalThis.crypto.getRandomValues(out.subarray(offset, Math.min(offset + MAX_RANDOM_BLOCK, length)));
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import { encryptChunk, encryptHeader, encryptManifest, newSessionKey } from "~/e
 import { decryptChunk, decryptHeader, decryptManifest } from "~/envelope/decrypt";
 import { inspectChunk, inspectKeyedMessage } from "~/envelope/inspect";
 import { FORMAT_ID, type Manifest } from "~/envelope/format";
+import { toHex } from "~/envelope/hex";
 import { makeEditorKey, type TestEditorKey } from "../support/keys";
 
 const SUB = "0123456789abcdef0123456789abcdef";
@@ -31,13 +32,14 @@ describe("envelope parts", () => {
     const sessionKey = newSessionKey();
     const description = {
       format: FORMAT_ID, submission: SUB, file: 0, name: "acta.jpg", type: "image/jpeg",
-      size: 10, paddedSize: 4096, chunkSize: 2097152, chunks: 1,
+      size: 10, paddedSize: 4096, chunkSize: 2097152, chunks: 1, chunkKey: toHex(sessionKey),
     } as const;
     const bytes = await encryptHeader({ description, sessionKey, recipients: [editor.publicKey] });
     expect(await inspectKeyedMessage(bytes, keyIds)).toEqual({ ok: true });
     expect(await inspectChunk(bytes)).toMatchObject({ ok: false });
     const opened = await decryptHeader({ bytes, keys: [editor.privateKey], submissionId: SUB, file: 0 });
     expect(opened.sessionKey).toEqual(sessionKey);
+    expect(opened.chunkKey).toEqual(sessionKey);
     expect(opened.description).toEqual(description);
   });
 

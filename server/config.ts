@@ -1,0 +1,85 @@
+/**
+ * Configuration from the environment, validated once at start. Defaults are the embedded ones
+ * `npm start` runs on; every limit is a setting, not a constant buried in a handler.
+ */
+import path from "node:path";
+import { z } from "zod";
+import { MAX_CHUNK_SIZE } from "../app/envelope/format";
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bytes = z.coerce.number().int().min(1);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  TESTIGO_DATA_DIR: z.string().min(1).default("data"),
+  TESTIGO_KEYS_DIR: z.string().min(1).default("keys"),
+  PORT: port.default(3000),
+  EDITOR_PORT: port.default(3001),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** Pins the root key in production: a keyring signed by any other key is refused. */
+  TESTIGO_ROOT_FINGERPRINT: z
+    .string()
+    .regex(/^[0-9A-Fa-f]{40}$/, "must be a 40-hex-digit v4 fingerprint")
+    .transform((s) => s.toUpperCase())
+    .optional(),
+  /** One stored part (a chunk carries at most MAX_CHUNK_SIZE plaintext plus packet overhead). */
+  TESTIGO_MAX_PART_BYTES: bytes.default(MAX_CHUNK_SIZE + 64 * 1024),
+  /** The manifest lists every part's hash and the report; it may outgrow a chunk. */
+  TESTIGO_MAX_MANIFEST_BYTES: bytes.default(64 * MiB),
+  /** All parts of one submission together. */
+  TESTIGO_MAX_SUBMISSION_BYTES: bytes.default(16 * GiB),
+  /** Unsealed submissions (abandoned uploads) are removed after this many whole days. */
+  TESTIGO_UNSEALED_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(2),
+  /** Writes are refused (507) when less than this is free, so the database can always commit. */
+  TESTIGO_MIN_FREE_BYTES: z.coerce.number().int().min(0).default(256 * MiB),
+});
+
+export interface Config {
+  production: boolean;
+  dataDir: string;
+  keysDir: string;
+  witnessPort: number;
+  editorPort: number;
+  host: string;
+  rootFingerprint: string | undefined;
+  limits: {
+    partBytes: number;
+    manifestBytes: number;
+    submissionBytes: number;
+    minFreeBytes: number;
+  };
+  unsealedTtlDays: number;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    return { ok: false, message: `invalid configuration:\n${lines.join("\n")}` };
+  }
+  const e = parsed.data;
+  return {
+    ok: true,
+    config: {
+      production: e.NODE_ENV === "production",
+      dataDir: path.resolve(e.TESTIGO_DATA_DIR),
+      keysDir: path.resolve(e.TESTIGO_KEYS_DIR),
+      witnessPort: e.PORT,
+      editorPort: e.EDITOR_PORT,
+      host: e.HOST,
+      rootFingerprint: e.TESTIGO_ROOT_FINGERPRINT,
+      limits: {
+        partBytes: e.TESTIGO_MAX_PART_BYTES,
+        manifestBytes: e.TESTIGO_MAX_MANIFEST_BYTES,
+        submissionBytes: e.TESTIGO_MAX_SUBMISSION_BYTES,
+        minFreeBytes: e.TESTIGO_MIN_FREE_BYTES,
+      },
+      unsealedTtlDays: e.TESTIGO_UNSEALED_TTL_DAYS,
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import "../../app/load-context";
+/**
+ * The witness listener: the upload API, the built browser assets, and the Remix witness pages.
+ * No access log, no `trust proxy`, nothing that reads a client address or User-Agent.
+ */
+import path from "node:path";
+import express from "express";
+import type { AppLoadContext, ServerBuild } from "@remix-run/node";
+import { createRequestHandler } from "@remix-run/express";
+import { witnessApi } from "../api/witness-api";
+import { sendError } from "../api/errors";
+import type { KeyringStore } from "../keyring/keyring-store";
+import type { SubmissionService } from "../submissions/service";
+import { securityHeaders } from "./security-headers";
+import { pageErrorHandler } from "./page-errors";
+
+export function createWitnessApp(deps: {
+  build: ServerBuild;
+  service: SubmissionService;
+  keyrings: KeyringStore;
+  demo: boolean;
+  limits: { partBytes: number; manifestBytes: number };
+  publicDir: string;
+}): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.set("query parser", "simple");
+  app.use(securityHeaders("witness"));
+
+  app.use("/api/v1", witnessApi({ service: deps.service, keyrings: deps.keyrings, limits: deps.limits }));
+  app.use("/api", (_req, res) => sendError(res, 404, "not_found", "no such API endpoint; the API is under /api/v1"));
+
+  // Editor paths do not exist here, whatever the route table says.
+  app.use(["/editor", "/editors"], (_req, res) => res.status(404).type("text/plain").send("Not found"));
+
+  app.use(
+    "/build",
+    express.static(path.join(deps.publicDir, "build"), { index: false, dotfiles: "ignore", etag: false, lastModified: false, fallthrough: false }),
+  );
+  app.use(express.static(deps.publicDir, { index: false, dotfiles: "ignore", etag: false, lastModified: false }));
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build: deps.build,
+      mode: "production",
+      getLoadContext: (_req, res): AppLoadContext => ({
+        cspNonce: res.locals.cspNonce,
+        listener: "witness",
+        demo: deps.demo,
+        rootFingerprint: deps.keyrings.rootFingerprint,
+      }),
+    }),
+  );
+  app.use(pageErrorHandler);
+  return app;
+}

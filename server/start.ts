@@ -1,0 +1,109 @@
+/**
+ * Composition root: configuration → keyring → storage → the two listeners. Used by main.ts and by
+ * tests that need an in-process server; everything it starts is stopped by the returned `close`.
+ */
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import path from "node:path";
+import type { Config } from "./config";
+import { loadServerBuild } from "./build";
+import { ensureDemoKeys } from "./keyring/demo";
+import { hasKeyring } from "./keyring/files";
+import { KeyringStore } from "./keyring/keyring-store";
+import { openDb } from "./storage/db";
+import { mkdirDurable } from "./storage/durable-fs";
+import { SubmissionStore } from "./storage/submission-store";
+import { SubmissionService } from "./submissions/service";
+import { createWitnessApp } from "./http/witness-app";
+import { createEditorApp } from "./http/editor-app";
+
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+export interface RunningPortal {
+  witnessUrl: string;
+  editorUrl: string;
+  demo: boolean;
+  demoSecretKeyPath: string | null;
+  keyringWarnings: string[];
+  recovered: { removedTemp: number; removedOrphans: number; missing: number };
+  close(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
+async function chooseKeyring(config: Config): Promise<{ keyrings: KeyringStore; demo: boolean; demoSecretKeyPath: string | null }> {
+  if (await hasKeyring(config.keysDir)) {
+    if (config.production && !config.rootFingerprint) {
+      throw new StartupError("production requires TESTIGO_ROOT_FINGERPRINT: the root key fingerprint published to witnesses");
+    }
+    const keyrings = await KeyringStore.load(config.keysDir, config.rootFingerprint);
+    if (keyrings.keyring.document.demo && config.production) {
+      throw new StartupError(`the keyring in ${config.keysDir} is a demo keyring; production refuses it`);
+    }
+    return { keyrings, demo: keyrings.keyring.document.demo, demoSecretKeyPath: null };
+  }
+  if (config.production) {
+    throw new StartupError(
+      `NODE_ENV=production but there is no signed keyring in ${config.keysDir} (keyring.json, keyring.json.asc, root.asc, editors/). ` +
+        "Create one with `npx testigo keys ...` (see the README's runbook); production never runs on demo keys.",
+    );
+  }
+  const demo = await ensureDemoKeys(config.dataDir);
+  return { keyrings: await KeyringStore.load(demo.keysDir, undefined), demo: true, demoSecretKeyPath: demo.editorSecretPath };
+}
+
+function listen(app: import("express").Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once("listening", () => resolve(server));
+    server.once("error", reject);
+  });
+}
+
+function urlOf(server: Server, host: string): string {
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? (address satisfies AddressInfo).port : 0;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+export async function startPortal(config: Config, root: string): Promise<RunningPortal> {
+  const build = await loadServerBuild(root);
+  await mkdirDurable(config.dataDir);
+  const { keyrings, demo, demoSecretKeyPath } = await chooseKeyring(config);
+  const db = openDb(path.join(config.dataDir, "testigo.sqlite"));
+  const store = new SubmissionStore(db, config.dataDir, config.limits);
+  const recovered = await store.recover();
+  const service = new SubmissionService(store, keyrings);
+
+  const witness = await listen(
+    createWitnessApp({ build, service, keyrings, demo, limits: config.limits, publicDir: path.join(root, "public") }),
+    config.witnessPort,
+    config.host,
+  );
+  const editor = await listen(createEditorApp(), config.editorPort, config.host);
+
+  const sweep = () => {
+    store.sweepUnsealed(config.unsealedTtlDays).catch((error: unknown) => {
+      console.error(`testigo: sweeping unsealed submissions failed (${error instanceof Error ? error.message : "unknown"})`);
+    });
+  };
+  sweep();
+  const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
+  timer.unref();
+
+  return {
+    witnessUrl: urlOf(witness, config.host),
+    editorUrl: urlOf(editor, config.host),
+    demo,
+    demoSecretKeyPath,
+    keyringWarnings: keyrings.keyring.warnings,
+    recovered,
+    async close() {
+      clearInterval(timer);
+      await Promise.all([witness, editor].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      db.close();
+    },
+  };
+}

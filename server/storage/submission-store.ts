@@ -1,0 +1,225 @@
+/**
+ * Ciphertext storage: blob files under dataDir/blobs/<submission>/<part> plus their rows in SQLite.
+ * Order of a write: temp file + fsync, rename + fsync dir, then the SQLite commit. A crash before
+ * the commit leaves at most an orphan file, which `recover()` removes at the next start; a crash
+ * after it leaves a part that is both durable and recorded, so a 2xx is never a lie.
+ */
+import { createHash } from "node:crypto";
+import { readdir, rm, statfs, unlink } from "node:fs/promises";
+import path from "node:path";
+import type { Db } from "./db";
+import { utcDay, daysBefore } from "./day";
+import { commitTemp, fsyncDir, mkdirDurable, writeTemp } from "./durable-fs";
+import { KeyedLock } from "./keyed-lock";
+
+export interface StoredPart {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+export interface SubmissionStatus {
+  id: string;
+  sealed: boolean;
+  createdDay: string;
+  sealedDay: string | null;
+  keyringVersion: number;
+  totalBytes: number;
+  parts: StoredPart[];
+}
+
+export type PutResult =
+  | { kind: "stored"; part: StoredPart }
+  | { kind: "unchanged"; part: StoredPart }
+  | { kind: "conflict"; message: string }
+  | { kind: "too_large"; message: string }
+  | { kind: "no_space"; message: string };
+
+interface SubmissionRow {
+  id: string;
+  created_day: string;
+  sealed_day: string | null;
+  keyring_version: number;
+  total_bytes: number;
+}
+
+function isSubmissionRow(row: unknown): row is SubmissionRow {
+  return typeof row === "object" && row !== null && "id" in row && "created_day" in row;
+}
+
+function isStoredPart(row: unknown): row is StoredPart {
+  return typeof row === "object" && row !== null && "name" in row && "sha256" in row && "size" in row;
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function isNoSpace(error: unknown): boolean {
+  return error instanceof Error && "code" in error && (error.code === "ENOSPC" || error.code === "EDQUOT");
+}
+
+export class SubmissionStore {
+  private readonly blobsDir: string;
+  private readonly tmpDir: string;
+  private readonly lock = new KeyedLock();
+
+  constructor(
+    private readonly db: Db,
+    dataDir: string,
+    private readonly limits: { submissionBytes: number; minFreeBytes: number },
+  ) {
+    this.blobsDir = path.join(dataDir, "blobs");
+    this.tmpDir = path.join(dataDir, "tmp");
+  }
+
+  /** Start-up: drop temp files and blob files that no committed row names (crash leftovers). */
+  async recover(): Promise<{ removedTemp: number; removedOrphans: number; missing: number }> {
+    await mkdirDurable(this.blobsDir);
+    await mkdirDurable(this.tmpDir);
+    let removedTemp = 0;
+    for (const name of await readdir(this.tmpDir)) {
+      await unlink(path.join(this.tmpDir, name));
+      removedTemp++;
+    }
+    let removedOrphans = 0;
+    let missing = 0;
+    for (const id of await readdir(this.blobsDir)) {
+      const dir = path.join(this.blobsDir, id);
+      const status = this.status(id);
+      if (!status) {
+        await rm(dir, { recursive: true, force: true });
+        removedOrphans++;
+        continue;
+      }
+      const known = new Set(status.parts.map((p) => p.name));
+      const present = new Set(await readdir(dir));
+      for (const name of present) {
+        if (!known.has(name)) {
+          await unlink(path.join(dir, name));
+          removedOrphans++;
+        }
+      }
+      missing += [...known].filter((n) => !present.has(n)).length;
+    }
+    if (removedTemp + removedOrphans > 0) await fsyncDir(this.blobsDir);
+    return { removedTemp, removedOrphans, missing };
+  }
+
+  status(id: string): SubmissionStatus | null {
+    const row: unknown = this.db
+      .prepare("SELECT id, created_day, sealed_day, keyring_version, total_bytes FROM submissions WHERE id = ?")
+      .get(id);
+    if (!isSubmissionRow(row)) return null;
+    const parts = this.db
+      .prepare("SELECT name, size, sha256 FROM parts WHERE submission_id = ? ORDER BY name")
+      .all(id)
+      .filter(isStoredPart);
+    return {
+      id: row.id,
+      sealed: row.sealed_day !== null,
+      createdDay: row.created_day,
+      sealedDay: row.sealed_day,
+      keyringVersion: row.keyring_version,
+      totalBytes: row.total_bytes,
+      parts,
+    };
+  }
+
+  partPath(id: string, name: string): string {
+    return path.join(this.blobsDir, id, name);
+  }
+
+  /**
+   * Fast answer for a part that is already there (same bytes: unchanged, other bytes: conflict),
+   * or null when the caller should go on and check the part's shape before `put`.
+   */
+  precheck(id: string, name: string, data: Uint8Array): PutResult | null {
+    const status = this.status(id);
+    if (!status) return null;
+    const existing = status.parts.find((p) => p.name === name);
+    const sha256 = sha256Hex(data);
+    if (existing) {
+      return existing.sha256 === sha256
+        ? { kind: "unchanged", part: existing }
+        : { kind: "conflict", message: `part ${name} is already stored with different content` };
+    }
+    if (status.sealed) return { kind: "conflict", message: "the submission is sealed; no part can be added" };
+    if (status.totalBytes + data.length > this.limits.submissionBytes) {
+      return { kind: "too_large", message: `the submission would exceed ${this.limits.submissionBytes} bytes` };
+    }
+    return null;
+  }
+
+  async put(id: string, name: string, data: Uint8Array, keyringVersion: number): Promise<PutResult> {
+    return this.lock.run(id, async () => {
+      const early = this.precheck(id, name, data);
+      if (early) return early;
+      const free = await statfs(this.tmpDir);
+      if (free.bavail * free.bsize - data.length < this.limits.minFreeBytes) {
+        return { kind: "no_space", message: "the server is out of storage space; try again later" };
+      }
+      const part: StoredPart = { name, size: data.length, sha256: sha256Hex(data) };
+      let temp: string;
+      try {
+        temp = await writeTemp(this.tmpDir, data);
+      } catch (error) {
+        if (isNoSpace(error)) return { kind: "no_space", message: "the server is out of storage space; try again later" };
+        throw error;
+      }
+      try {
+        await mkdirDurable(path.join(this.blobsDir, id));
+        await commitTemp(temp, this.partPath(id, name));
+      } catch (error) {
+        await unlink(temp).catch(() => undefined);
+        if (isNoSpace(error)) return { kind: "no_space", message: "the server is out of storage space; try again later" };
+        throw error;
+      }
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            `INSERT INTO submissions (id, created_day, keyring_version) VALUES (?, ?, ?)
+             ON CONFLICT(id) DO NOTHING`,
+          )
+          .run(id, utcDay(), keyringVersion);
+        this.db.prepare("INSERT INTO parts (submission_id, name, size, sha256) VALUES (?, ?, ?, ?)").run(id, name, part.size, part.sha256);
+        this.db.prepare("UPDATE submissions SET total_bytes = total_bytes + ? WHERE id = ?").run(part.size, id);
+      })();
+      return { kind: "stored", part };
+    });
+  }
+
+  /** Marks a submission sealed once the caller has checked its parts. Idempotent. */
+  async seal(id: string, fileCount: number, check: (status: SubmissionStatus) => string | null): Promise<
+    { kind: "sealed"; day: string } | { kind: "not_found" } | { kind: "conflict"; message: string }
+  > {
+    return this.lock.run(id, async () => {
+      const status = this.status(id);
+      if (!status) return { kind: "not_found" };
+      const problem = check(status);
+      if (problem) return { kind: "conflict", message: problem };
+      if (status.sealedDay) return { kind: "sealed", day: status.sealedDay };
+      const day = utcDay();
+      this.db.prepare("UPDATE submissions SET sealed_day = ?, file_count = ? WHERE id = ?").run(day, fileCount, id);
+      return { kind: "sealed", day };
+    });
+  }
+
+  /** Removes unsealed submissions created more than `ttlDays` whole days ago. */
+  async sweepUnsealed(ttlDays: number, today: string = utcDay()): Promise<number> {
+    const cutoff = daysBefore(today, ttlDays);
+    const ids = this.db
+      .prepare("SELECT id FROM submissions WHERE sealed_day IS NULL AND created_day < ?")
+      .all(cutoff)
+      .flatMap((row) => (typeof row === "object" && row !== null && "id" in row && typeof row.id === "string" ? [row.id] : []));
+    for (const id of ids) {
+      await this.lock.run(id, async () => {
+        // Rows first: a crash between the two leaves orphan files, which recover() removes.
+        this.db.prepare("DELETE FROM submissions WHERE id = ? AND sealed_day IS NULL").run(id);
+        await rm(path.join(this.blobsDir, id), { recursive: true, force: true });
+      });
+    }
+    if (ids.length > 0) await fsyncDir(this.blobsDir);
+    return ids.length;
+  }
+}

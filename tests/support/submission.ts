@@ -1,0 +1,114 @@
+/**
+ * Builds a complete, valid submission under Node with the same envelope code the browser runs,
+ * and uploads it through the real API. Used by API, durability and interop tests.
+ */
+import { readKey, readPrivateKey, type PrivateKey, type PublicKey } from "openpgp";
+import { readFile } from "node:fs/promises";
+import { DEFAULT_CHUNK_SIZE, FORMAT_ID, chunkCount, partName, type FileDescription, type Manifest, type PartRef } from "~/envelope/format";
+import { encryptChunk, encryptHeader, encryptManifest, newSessionKey } from "~/envelope/encrypt";
+import { paddedSize } from "~/envelope/padding";
+import { sha256Hex } from "~/envelope/hash";
+import { randomBytes, toHex } from "~/envelope/hex";
+import { KeyringBundleSchema } from "~/keyring/document";
+import { verifyKeyring } from "~/keyring/verify";
+
+export interface BuiltPart {
+  part: PartRef;
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface BuiltSubmission {
+  id: string;
+  parts: BuiltPart[];
+  seal: { format: 1; files: { chunks: number }[] };
+  manifest: Manifest;
+}
+
+export function newSubmissionId(): string {
+  return toHex(randomBytes(16));
+}
+
+export async function fetchRecipients(witnessUrl: string): Promise<{ recipients: PublicKey[]; keyIds: Set<string> }> {
+  const res = await fetch(`${witnessUrl}/api/v1/keyring`);
+  const bundle = KeyringBundleSchema.parse(await res.json());
+  const verified = await verifyKeyring(bundle);
+  if (!verified.ok) throw new Error(verified.reason);
+  return { recipients: verified.keyring.recipients, keyIds: verified.keyring.encryptionKeyIds };
+}
+
+export async function readSecretKey(file: string): Promise<PrivateKey> {
+  return readPrivateKey({ armoredKey: await readFile(file, "utf8") });
+}
+
+export async function readPublicKeyFile(file: string): Promise<PublicKey> {
+  return readKey({ armoredKey: await readFile(file, "utf8") });
+}
+
+export async function buildSubmission(args: {
+  recipients: readonly PublicKey[];
+  files: { name: string; type: string; data: Uint8Array }[];
+  report?: Partial<Manifest["report"]>;
+  chunkSize?: number;
+  id?: string;
+}): Promise<BuiltSubmission> {
+  const id = args.id ?? newSubmissionId();
+  const chunkSize = args.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const parts: BuiltPart[] = [];
+  const files: Manifest["files"] = [];
+  for (const [file, f] of args.files.entries()) {
+    const sessionKey = newSessionKey();
+    const padded = paddedSize(f.data.length);
+    const chunks = chunkCount(padded, chunkSize);
+    const description: FileDescription = { format: FORMAT_ID, submission: id, file, name: f.name, type: f.type, size: f.data.length, paddedSize: padded, chunkSize, chunks, chunkKey: toHex(sessionKey) };
+    const header = await encryptHeader({ description, sessionKey, recipients: args.recipients });
+    parts.push({ part: { kind: "header", file }, name: partName({ kind: "header", file }), bytes: header });
+    const chunkHashes: string[] = [];
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      const plaintext = new Uint8Array(Math.min(chunkSize, padded - chunk * chunkSize));
+      plaintext.set(f.data.subarray(chunk * chunkSize, Math.min((chunk + 1) * chunkSize, f.data.length)));
+      const bytes = await encryptChunk({ submissionId: id, file, chunk, plaintext, sessionKey });
+      chunkHashes.push(await sha256Hex(bytes));
+      parts.push({ part: { kind: "chunk", file, chunk }, name: partName({ kind: "chunk", file, chunk }), bytes });
+    }
+    files.push({
+      file, name: f.name, type: f.type, size: f.data.length, paddedSize: padded, chunkSize, chunks,
+      sha256: await sha256Hex(f.data),
+      chunkKeySha256: await sha256Hex(sessionKey),
+      parts: { header: await sha256Hex(header), chunks: chunkHashes },
+    });
+  }
+  const manifest: Manifest = {
+    format: FORMAT_ID, submission: id, language: "es",
+    report: { what: "", where: "", when: "", who: "", ...args.report },
+    files,
+  };
+  const manifestBytes = await encryptManifest({ manifest, recipients: args.recipients });
+  parts.push({ part: { kind: "manifest" }, name: "manifest", bytes: manifestBytes });
+  return { id, parts, manifest, seal: { format: 1, files: files.map((f) => ({ chunks: f.chunks })) } };
+}
+
+export function putPart(witnessUrl: string, id: string, name: string, body: Uint8Array, contentType = "application/octet-stream"): Promise<Response> {
+  return fetch(`${witnessUrl}/api/v1/submissions/${id}/parts/${name}`, {
+    method: "PUT",
+    headers: { "Content-Type": contentType },
+    body: new Uint8Array(body),
+  });
+}
+
+export function seal(witnessUrl: string, id: string, body: unknown): Promise<Response> {
+  return fetch(`${witnessUrl}/api/v1/submissions/${id}/seal`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+export async function uploadAndSeal(witnessUrl: string, sub: BuiltSubmission): Promise<void> {
+  for (const p of sub.parts) {
+    const res = await putPart(witnessUrl, sub.id, p.name, p.bytes);
+    if (res.status !== 201 && res.status !== 200) throw new Error(`PUT ${p.name}: ${res.status} ${await res.text()}`);
+  }
+  const res = await seal(witnessUrl, sub.id, sub.seal);
+  if (res.status !== 200) throw new Error(`seal: ${res.status} ${await res.text()}`);
+}
