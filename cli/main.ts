@@ -1,0 +1,37 @@
+/**
+ * `testigo <command>`: the program for editors (offline) and security staff.
+ * Exit codes: 0 ok, 1 usage or runtime error, 2 verification found problems.
+ */
+import { decryptCommand } from "./decrypt/command";
+
+const USAGE = `usage: testigo <command> [options]
+
+commands:
+  decrypt DIR... --key SECRET.asc --out DIR [--salvage] [--passphrase-file FILE]
+      verify and decrypt submissions (each DIR holds one submission's parts), offline
+`;
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  decrypt: decryptCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "help") {
+    process.stdout.write(USAGE);
+    return name ? 0 : 1;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`testigo: unknown command ${JSON.stringify(name)}\n${USAGE}`);
+    return 1;
+  }
+  try {
+    return await command(rest);
+  } catch (error) {
+    process.stderr.write(`testigo ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
