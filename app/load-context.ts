@@ -14,5 +14,7 @@ export interface TestigoLoadContext {
 }
 
 declare module "@remix-run/server-runtime" {
+  // Declaration merging needs the interface form; the members come from TestigoLoadContext.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AppLoadContext extends TestigoLoadContext {}
 }

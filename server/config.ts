@@ -56,8 +56,13 @@ export interface Config {
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
 
+const CheckedEnvSchema = EnvSchema.refine((e) => e.PORT === 0 || e.PORT !== e.EDITOR_PORT, {
+  path: ["EDITOR_PORT"],
+  message: "must differ from PORT: the editor interface never listens on the witness port",
+});
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = CheckedEnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     return { ok: false, message: `invalid configuration:\n${lines.join("\n")}` };

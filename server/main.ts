@@ -15,6 +15,9 @@ async function main(): Promise<number> {
     console.error(`testigo: ${loaded.message}`);
     return 1;
   }
+  // Testigo's own production/demo decision is in the config now. The libraries (React, React
+  // Router) always run their production builds: development builds log request URLs.
+  process.env.NODE_ENV = "production";
   let portal;
   try {
     portal = await startPortal(loaded.config, root);

@@ -11,9 +11,13 @@ import {
   type AnyPacket,
 } from "openpgp";
 import type { PartRef } from "./format";
+import { rawPacketTags } from "./packet-framing";
 import { pgpConfig } from "./pgp-config";
 
 export type ShapeResult = { ok: true } | { ok: false; reason: string };
+
+const PKESK_TAG = 1;
+const SEIPD_TAG = 18;
 
 const ok: ShapeResult = { ok: true };
 const refuse = (reason: string): ShapeResult => ({ ok: false, reason });
@@ -22,8 +26,13 @@ async function parsePackets(bytes: Uint8Array): Promise<PacketList<AnyPacket> | 
   if (bytes.length === 0) return "the body is empty";
   // Bit 7 of the first byte is set in every OpenPGP packet header; text never starts so.
   if ((bytes[0]! & 0x80) === 0) return "the body is not an OpenPGP packet stream (binary, not armored)";
+  const framing = rawPacketTags(bytes);
+  if (!framing.ok) return framing.reason;
+  const unexpected = framing.tags.filter((t) => t !== PKESK_TAG && t !== SEIPD_TAG);
+  if (unexpected.length > 0) return `unexpected packet types (tags ${unexpected.join(", ")}); only session-key and encrypted-data packets are allowed`;
   try {
     const message = await readMessage({ binaryMessage: bytes, config: pgpConfig });
+    if (message.packets.length !== framing.tags.length) return "the packet stream holds packets the parser skipped";
     return message.packets;
   } catch (error) {
     return `the body is not a readable OpenPGP message (${error instanceof Error ? error.message : "parse error"})`;

@@ -13,12 +13,20 @@ declare module "express-serve-static-core" {
   }
 }
 
-export const PERMISSIONS_POLICY = [
+const DENIED_FEATURES = [
   "accelerometer=()", "autoplay=()", "camera=()", "display-capture=()", "encrypted-media=()",
   "fullscreen=()", "geolocation=()", "gyroscope=()", "magnetometer=()", "microphone=()",
   "midi=()", "payment=()", "picture-in-picture=()", "publickey-credentials-get=()",
-  "screen-wake-lock=()", "sync-xhr=()", "usb=()", "xr-spatial-tracking=()", "interest-cohort=()",
-].join(", ");
+  "sync-xhr=()", "usb=()", "xr-spatial-tracking=()",
+];
+
+/**
+ * The witness pages may keep a phone's screen awake while a multi-GB upload runs (nothing is
+ * stored by it); everything else is off everywhere.
+ */
+export function permissionsPolicy(listener: "witness" | "editor"): string {
+  return [...DENIED_FEATURES, listener === "witness" ? "screen-wake-lock=(self)" : "screen-wake-lock=()"].join(", ");
+}
 
 // helmet hands directive functions the bare ServerResponse; this keeps the nonce typed.
 const nonces = new WeakMap<ServerResponse, string>();
@@ -64,7 +72,7 @@ export function securityHeaders(listener: "witness" | "editor"): RequestHandler[
     xDnsPrefetchControl: { allow: false },
   });
   const extra: RequestHandler = (_req, res, next) => {
-    res.setHeader("Permissions-Policy", PERMISSIONS_POLICY);
+    res.setHeader("Permissions-Policy", permissionsPolicy(listener));
     // Nothing a witness (or an editor) sees may stay in a browser cache.
     res.setHeader("Cache-Control", "no-store");
     res.setHeader("X-Robots-Tag", "noindex, nofollow");

@@ -34,11 +34,26 @@ export function createWitnessApp(deps: {
   // Editor paths do not exist here, whatever the route table says.
   app.use(["/editor", "/editors"], (_req, res) => res.status(404).type("text/plain").send("Not found"));
 
+  // Witness pages take no form posts and no actions: nothing but GET/HEAD reaches Remix, so there
+  // is no way to post plaintext to a page, with or without JavaScript.
+  app.use((req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD") return next();
+    res.setHeader("Allow", "GET, HEAD");
+    res.status(405).type("text/plain").send("Method not allowed / Método no permitido");
+  });
+
   app.use(
     "/build",
     express.static(path.join(deps.publicDir, "build"), { index: false, dotfiles: "ignore", etag: false, lastModified: false, fallthrough: false }),
   );
   app.use(express.static(deps.publicDir, { index: false, dotfiles: "ignore", etag: false, lastModified: false }));
+
+  // Remix treats any non-GET single-fetch request (even HEAD) as an action; witness pages have
+  // none. Node already drops the body of a HEAD response, so Remix can answer it as a GET.
+  app.use((req, _res, next) => {
+    if (req.method === "HEAD") req.method = "GET";
+    next();
+  });
 
   app.all(
     "*",

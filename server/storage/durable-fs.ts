@@ -27,11 +27,13 @@ export async function mkdirDurable(dir: string): Promise<void> {
 }
 
 /** Writes bytes to a fresh temp file in tmpDir and fsyncs it. The caller renames or removes it. */
-export async function writeTemp(tmpDir: string, data: Uint8Array): Promise<string> {
+export async function writeTemp(tmpDir: string, data: Uint8Array, mtime?: Date): Promise<string> {
   const tempPath = path.join(tmpDir, `${randomBytes(16).toString("hex")}.part`);
   const handle = await open(tempPath, "wx", 0o600);
   try {
     await handle.writeFile(data);
+    // The file's own timestamps would record the exact upload time; keep the day only.
+    if (mtime) await handle.utimes(mtime, mtime);
     await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);

@@ -136,7 +136,11 @@ export class SubmissionStore {
    */
   precheck(id: string, name: string, data: Uint8Array): PutResult | null {
     const status = this.status(id);
-    if (!status) return null;
+    if (!status) {
+      return data.length > this.limits.submissionBytes
+        ? { kind: "too_large", message: `the submission would exceed ${this.limits.submissionBytes} bytes` }
+        : null;
+    }
     const existing = status.parts.find((p) => p.name === name);
     const sha256 = sha256Hex(data);
     if (existing) {
@@ -162,7 +166,7 @@ export class SubmissionStore {
       const part: StoredPart = { name, size: data.length, sha256: sha256Hex(data) };
       let temp: string;
       try {
-        temp = await writeTemp(this.tmpDir, data);
+        temp = await writeTemp(this.tmpDir, data, new Date(`${utcDay()}T00:00:00Z`));
       } catch (error) {
         if (isNoSpace(error)) return { kind: "no_space", message: "the server is out of storage space; try again later" };
         throw error;
@@ -175,16 +179,25 @@ export class SubmissionStore {
         if (isNoSpace(error)) return { kind: "no_space", message: "the server is out of storage space; try again later" };
         throw error;
       }
-      this.db.transaction(() => {
-        this.db
-          .prepare(
-            `INSERT INTO submissions (id, created_day, keyring_version) VALUES (?, ?, ?)
-             ON CONFLICT(id) DO NOTHING`,
-          )
-          .run(id, utcDay(), keyringVersion);
-        this.db.prepare("INSERT INTO parts (submission_id, name, size, sha256) VALUES (?, ?, ?, ?)").run(id, name, part.size, part.sha256);
-        this.db.prepare("UPDATE submissions SET total_bytes = total_bytes + ? WHERE id = ?").run(part.size, id);
-      })();
+      try {
+        this.db.transaction(() => {
+          this.db
+            .prepare(
+              `INSERT INTO submissions (id, created_day, keyring_version) VALUES (?, ?, ?)
+               ON CONFLICT(id) DO NOTHING`,
+            )
+            .run(id, utcDay(), keyringVersion);
+          this.db.prepare("INSERT INTO parts (submission_id, name, size, sha256) VALUES (?, ?, ?, ?)").run(id, name, part.size, part.sha256);
+          this.db.prepare("UPDATE submissions SET total_bytes = total_bytes + ? WHERE id = ?").run(part.size, id);
+        })();
+      } catch (error) {
+        // Not committed, so not acknowledged: the file must not stay behind as if it were.
+        await unlink(this.partPath(id, name)).catch(() => undefined);
+        if (error instanceof Error && "code" in error && error.code === "SQLITE_FULL") {
+          return { kind: "no_space", message: "the server is out of storage space; try again later" };
+        }
+        throw error;
+      }
       return { kind: "stored", part };
     });
   }

@@ -4,6 +4,9 @@
  */
 import { readKey, readPrivateKey, type PrivateKey, type PublicKey } from "openpgp";
 import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { createHash } from "node:crypto";
+import { z } from "zod";
 import { DEFAULT_CHUNK_SIZE, FORMAT_ID, chunkCount, partName, type FileDescription, type Manifest, type PartRef } from "~/envelope/format";
 import { encryptChunk, encryptHeader, encryptManifest, newSessionKey } from "~/envelope/encrypt";
 import { paddedSize } from "~/envelope/padding";
@@ -111,4 +114,40 @@ export async function uploadAndSeal(witnessUrl: string, sub: BuiltSubmission): P
   }
   const res = await seal(witnessUrl, sub.id, sub.seal);
   if (res.status !== 200) throw new Error(`seal: ${res.status} ${await res.text()}`);
+}
+
+/** What the API answers for a stored part (PUT 200/201, and each entry of GET status). */
+export const StoredPartSchema = z.object({ name: z.string(), size: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
+export type StoredPartJson = z.infer<typeof StoredPartSchema>;
+
+export const SubmissionStatusSchema = z
+  .object({ id: z.string(), sealed: z.boolean(), parts: z.array(StoredPartSchema) })
+  .strict();
+export type SubmissionStatusJson = z.infer<typeof SubmissionStatusSchema>;
+
+/** The one error shape of the API. Extra members are allowed next to code and message. */
+export const ApiErrorSchema = z.object({
+  error: z.object({ code: z.string().min(1), message: z.string().min(1) }).passthrough(),
+});
+
+export const SealResponseSchema = z.object({ sealed: z.literal(true), day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).strict();
+
+/** GET /api/v1/submissions/:id: the parsed status, or null on 404 (anything else throws). */
+export async function getStatus(witnessUrl: string, id: string): Promise<SubmissionStatusJson | null> {
+  const res = await fetch(`${witnessUrl}/api/v1/submissions/${id}`);
+  if (res.status === 404) {
+    ApiErrorSchema.parse(await res.json());
+    return null;
+  }
+  if (res.status !== 200) throw new Error(`GET status of ${id}: ${res.status} ${await res.text()}`);
+  return SubmissionStatusSchema.parse(await res.json());
+}
+
+/** Where the store keeps a part's ciphertext (server/storage/submission-store.ts). */
+export function blobPath(dataDir: string, id: string, name: string): string {
+  return path.join(dataDir, "blobs", id, name);
+}
+
+export function sha256Node(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
 }

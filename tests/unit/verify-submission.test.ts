@@ -65,7 +65,8 @@ describe("offline verification", () => {
     const { dir, out } = await materialise(sub);
     const target = path.join(dir, "chunk-0-2");
     const bytes = await readFile(target);
-    bytes[bytes.length - 30] ^= 0x01;
+    const at = bytes.length - 30;
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
     await writeFile(target, bytes);
     const result = await verifyAndDecryptSubmission({ dir, submissionId: sub.id, keys: [editor.privateKey], outDir: out });
     expect(result.ok).toBe(false);
