@@ -28,6 +28,13 @@ export interface SubmissionStatus {
   parts: StoredPart[];
 }
 
+export interface SealedSummary {
+  id: string;
+  sealedDay: string;
+  fileCount: number;
+  totalBytes: number;
+}
+
 export type PutResult =
   | { kind: "stored"; part: StoredPart }
   | { kind: "unchanged"; part: StoredPart }
@@ -124,6 +131,24 @@ export class SubmissionStore {
       totalBytes: row.total_bytes,
       parts,
     };
+  }
+
+  /** Sealed submissions, newest day first; unsealed ones never appear outside the upload API. */
+  listSealed(options: { sinceDay?: string } = {}): SealedSummary[] {
+    return this.db
+      .prepare(
+        `SELECT id, sealed_day, file_count, total_bytes FROM submissions
+         WHERE sealed_day IS NOT NULL AND sealed_day >= ? ORDER BY sealed_day DESC, id`,
+      )
+      .all(options.sinceDay ?? "0000-00-00")
+      .flatMap((row) =>
+        typeof row === "object" && row !== null && "id" in row && typeof row.id === "string" &&
+        "sealed_day" in row && typeof row.sealed_day === "string" &&
+        "file_count" in row && typeof row.file_count === "number" &&
+        "total_bytes" in row && typeof row.total_bytes === "number"
+          ? [{ id: row.id, sealedDay: row.sealed_day, fileCount: row.file_count, totalBytes: row.total_bytes }]
+          : [],
+      );
   }
 
   partPath(id: string, name: string): string {
