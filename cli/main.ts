@@ -3,16 +3,20 @@
  * Exit codes: 0 ok, 1 usage or runtime error, 2 verification found problems.
  */
 import { decryptCommand } from "./decrypt/command";
+import { exportCommand } from "./export/command";
 
 const USAGE = `usage: testigo <command> [options]
 
 commands:
-  decrypt DIR... --key SECRET.asc --out DIR [--salvage] [--passphrase-file FILE]
-      verify and decrypt submissions (each DIR holds one submission's parts), offline
+  decrypt BUNDLE|DIR... --key SECRET.asc --out DIR [--salvage] [--passphrase-file FILE]
+      verify and decrypt submissions (export bundles, or folders of parts), offline
+  export --out DIR [--since YYYY-MM-DD]
+      on the server host: write each sealed submission as a bundle (ciphertext only)
 `;
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   decrypt: decryptCommand,
+  export: exportCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,9 +1,10 @@
 /**
- * `testigo decrypt DIR... --key SECRET.asc --out DIR [--salvage] [--passphrase-file F]`
- * Each DIR is one submission's parts (named header-F, chunk-F-C, manifest); its name is the
- * submission id unless --id is given. Offline: opens no socket.
+ * `testigo decrypt BUNDLE|DIR... --key SECRET.asc --out DIR [--salvage] [--passphrase-file F]`
+ * A BUNDLE is an export bundle (tar, from the editor interface or `testigo export`); a DIR is one
+ * submission's parts (named header-F, chunk-F-C, manifest), named by the submission id unless
+ * --id is given. Offline: opens no socket.
  */
-import { mkdir, readFile, readdir } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { decryptKey, readPrivateKey, type PrivateKey } from "openpgp";
@@ -11,7 +12,8 @@ import { z } from "zod";
 import { SubmissionIdSchema } from "../../app/envelope/format";
 import { pgpConfig } from "../../app/envelope/pgp-config";
 import { readPassphrase } from "../passphrase";
-import { verifyAndDecryptSubmission } from "./verify-submission";
+import { verifyAndDecryptSubmission, type SubmissionResult } from "./verify-submission";
+import { unpackBundle } from "./read-bundle";
 
 const Options = z.object({
   key: z.array(z.string().min(1)).min(1, "--key SECRET.asc is required"),
@@ -34,6 +36,20 @@ async function loadKeys(files: string[], passphraseFile: string | undefined): Pr
   return keys;
 }
 
+/** Never write into an existing folder: a second run must not mix with or overwrite the first. */
+async function freshOutDir(root: string, id: string): Promise<string> {
+  const dir = path.join(root, id);
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    if (error instanceof Error && "code" in error && error.code === "EEXIST") {
+      throw new Error(`${dir} already exists; choose another --out or move it away`);
+    }
+    throw error;
+  }
+  return dir;
+}
+
 export async function decryptCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -52,20 +68,36 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   if (options.data.id && positionals.length > 1) throw new Error("--id applies to a single directory");
   const keys = await loadKeys(options.data.key, options.data["passphrase-file"]);
   let allOk = true;
-  for (const dir of positionals) {
-    const id = SubmissionIdSchema.safeParse(options.data.id ?? path.basename(path.resolve(dir)));
-    if (!id.success) throw new Error(`${dir}: cannot tell the submission id (name the directory by it or pass --id)`);
-    await readdir(dir);
-    const outDir = path.join(options.data.out, id.data);
-    await mkdir(outDir, { recursive: false }).catch((error: unknown) => {
-      if (error instanceof Error && "code" in error && error.code === "ENOENT") return mkdir(outDir, { recursive: true });
-      throw error;
-    });
-    const result = await verifyAndDecryptSubmission({ dir, submissionId: id.data, keys, outDir, salvage: options.data.salvage });
+  const report = (result: SubmissionResult, outDir: string) => {
     allOk &&= result.ok;
-    process.stdout.write(`${id.data}: ${result.ok ? "OK" : "PROBLEMS (see verification.txt)"} -> ${outDir}\n`);
+    process.stdout.write(`${result.submissionId}: ${result.ok ? "OK" : "PROBLEMS (see verification.txt)"} -> ${outDir}\n`);
     for (const p of result.problems) process.stdout.write(`  ${p}\n`);
     for (const f of result.files) for (const p of f.problems) process.stdout.write(`  file ${f.index + 1}: ${p}\n`);
+  };
+  await mkdir(options.data.out, { recursive: true });
+  for (const input of positionals) {
+    if ((await stat(input)).isDirectory()) {
+      const id = SubmissionIdSchema.safeParse(options.data.id ?? path.basename(path.resolve(input)));
+      if (!id.success) throw new Error(`${input}: cannot tell the submission id (name the directory by it or pass --id)`);
+      const outDir = await freshOutDir(options.data.out, id.data);
+      report(await verifyAndDecryptSubmission({ dir: input, submissionId: id.data, keys, outDir, salvage: options.data.salvage }), outDir);
+      continue;
+    }
+    const scratch = await mkdtemp(path.join(options.data.out, ".unpack-"));
+    try {
+      for (const unpacked of await unpackBundle(input, scratch)) {
+        const outDir = await freshOutDir(options.data.out, unpacked.id);
+        report(
+          await verifyAndDecryptSubmission({
+            dir: unpacked.dir, submissionId: unpacked.id, keys, outDir, salvage: options.data.salvage, knownProblems: unpacked.problems,
+          }),
+          outDir,
+        );
+      }
+    } finally {
+      // Only ciphertext was unpacked here; the plaintext is in the submission's folder.
+      await rm(scratch, { recursive: true, force: true });
+    }
   }
   return allOk ? 0 : 2;
 }

@@ -13,6 +13,9 @@ import { decryptChunk, decryptHeader, decryptManifest } from "../../app/envelope
 import { partName, type Manifest, type SubmissionId } from "../../app/envelope/format";
 import { safeFileName } from "./safe-name";
 
+/** A bundle's unencrypted index, unpacked beside the parts; bookkeeping, not a part. */
+const BUNDLE_INDEX_FILE = "index.json";
+
 export interface FileResult {
   index: number;
   name: string;
@@ -141,8 +144,12 @@ export async function verifyAndDecryptSubmission(args: {
   keys: readonly PrivateKey[];
   outDir: string;
   salvage?: boolean;
+  /** Problems found before decryption (e.g. a bundle whose parts differ from its index). */
+  knownProblems?: readonly string[];
 }): Promise<SubmissionResult> {
-  const result: SubmissionResult = { submissionId: args.submissionId, ok: false, manifest: null, files: [], problems: [] };
+  const result: SubmissionResult = {
+    submissionId: args.submissionId, ok: false, manifest: null, files: [], problems: [...(args.knownProblems ?? [])],
+  };
   const manifestBytes = await readPart(args.dir, "manifest");
   if (!manifestBytes) {
     result.problems.push("manifest: missing; nothing can be verified");
@@ -161,7 +168,7 @@ export async function verifyAndDecryptSubmission(args: {
     for (let c = 0; c < entry.chunks; c++) expected.add(partName({ kind: "chunk", file: entry.file, chunk: c }));
   }
   for (const name of (await readdir(args.dir)).sort()) {
-    if (!expected.has(name)) result.problems.push(`${name}: not listed in the manifest`);
+    if (name !== BUNDLE_INDEX_FILE && !expected.has(name)) result.problems.push(`${name}: not listed in the manifest`);
   }
   manifest.files.forEach((entry, i) => {
     if (entry.file !== i) result.problems.push(`manifest: file ${i} is numbered ${entry.file}`);
