@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     setupFiles: ["tests/support/fail-on-console-error.ts"],
+    reporters: ["default", "./tests/support/summary-reporter.ts"],
     // Integration and browser tests start real servers and browsers; two cores, so few at once.
     maxWorkers: 2,
     projects: [
