@@ -27,6 +27,14 @@ export const pgpConfig = {
   ignoreMalformedPackets: false,
   // Key policy floor (policy.ts applies the full policy); RSA below 3072 bits is refused.
   minRSABits: 3072,
+  // Secret keys written by `testigo keys` (root, editors) must import into GnuPG 2.2, which reads
+  // neither Argon2 S2K nor AEAD-protected secret keys (aeadProtect above stays false for this too):
+  // so iterated+salted S2K (OpenPGP.js hashes with SHA-256, encrypts with AES-256), pinned here
+  // rather than left to a library default that may move to Argon2. 255 is the largest count
+  // (65,011,712 bytes hashed, ~0.25 s per unlock in Node): these keys are unlocked rarely and
+  // offline, so a guesser's cost matters more than ours.
+  s2kType: enums.s2k.iterated,
+  s2kIterationCountByte: 255,
 } satisfies PartialConfig;
 
 /** For the few key methods whose typings want a complete Config: the defaults plus ours. */
