@@ -11,7 +11,7 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 export type Outcome<T> =
   | { kind: "ok"; value: T }
-  | { kind: "retry"; reason: string }
+  | { kind: "retry"; reason: string; network?: boolean }
   | { kind: "fatal"; error: SubmitError };
 
 const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -131,7 +131,9 @@ export function createSubmissionApi(options: ApiOptions): SubmissionApi {
     } catch (error) {
       signal.throwIfAborted();
       if (error instanceof SubmitError) return fatal(error);
-      return retry(`${what}: ${isAbortError(error) ? "timed out" : error instanceof Error ? error.message : String(error)}`);
+      // No answer at all: the link (not the server) is the likely cause; the retrier probes sooner.
+      const reason = `${what}: ${isAbortError(error) ? "timed out" : error instanceof Error ? error.message : String(error)}`;
+      return { kind: "retry", reason, network: true };
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);

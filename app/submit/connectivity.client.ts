@@ -20,11 +20,18 @@ export function browserConnectivity(): Connectivity {
     subscribe(listener) {
       const online = () => listener(true);
       const offline = () => listener(false);
+      // A phone coming back to the page (screen on after a power cut) is a good moment to try
+      // again at once; where navigator.onLine cannot be trusted (Tor Browser) it is the only cue.
+      const visible = () => {
+        if (document.visibilityState === "visible" && navigator.onLine !== false) listener(true);
+      };
       window.addEventListener("online", online);
       window.addEventListener("offline", offline);
+      document.addEventListener("visibilitychange", visible);
       return () => {
         window.removeEventListener("online", online);
         window.removeEventListener("offline", offline);
+        document.removeEventListener("visibilitychange", visible);
       };
     },
   };

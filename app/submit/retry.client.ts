@@ -9,6 +9,15 @@ import { pause, waitUntilOnline, type Connectivity } from "./connectivity.client
 
 export type ConnectionState = "online" | "offline" | "retrying";
 
+/**
+ * Ceiling of the backoff after a request got no answer at all. Tor Browser (resistFingerprinting)
+ * keeps navigator.onLine true and fires no online/offline events, so the only way to notice that
+ * a link is back is to try: a short ceiling resumes within seconds after a power cut, and jitter
+ * still spreads out phones that lost the network together. Overload answers (429/503) keep the
+ * full backoff.
+ */
+export const NETWORK_RETRY_MAX_MS = 8_000;
+
 export interface RetrierOptions {
   connectivity: Connectivity;
   backoff?: BackoffPolicy;
@@ -54,7 +63,8 @@ export class Retrier {
       const outcome = await call(this.#signal);
       if (outcome.kind === "ok") return outcome.value;
       if (outcome.kind === "fatal") throw outcome.error;
-      await this.#wait(backoffDelay(attempt, this.#backoff));
+      const policy = outcome.network ? { ...this.#backoff, maxMs: Math.min(this.#backoff.maxMs, NETWORK_RETRY_MAX_MS) } : this.#backoff;
+      await this.#wait(backoffDelay(attempt, policy));
       if (beforeRetry) {
         const done = await beforeRetry();
         if (done !== undefined) return done;
