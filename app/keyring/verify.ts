@@ -17,6 +17,22 @@ export interface VerifiedKeyring {
   warnings: string[];
 }
 
+/**
+ * Does this armored detached signature, by `signer`, cover exactly the bytes of `document`?
+ * Binary, as server/keyring/sign.ts signs: any difference, even in line endings, is refused.
+ */
+export async function signatureCovers(document: string, armoredSignature: string, signer: PublicKey): Promise<boolean> {
+  try {
+    const signature = await readSignature({ armoredSignature, config: pgpConfig });
+    const message = await createMessage({ binary: new TextEncoder().encode(document) });
+    const result = await verify({ message, signature, verificationKeys: signer, expectSigned: true, config: pgpConfig });
+    await result.signatures[0]?.verified;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type KeyringResult = { ok: true; keyring: VerifiedKeyring } | { ok: false; reason: string };
 
 export async function verifyKeyring(
@@ -37,12 +53,7 @@ export async function verifyKeyring(
   const rootPolicy = await checkKeyPolicy(rootKey, { now: options.now, needsEncryption: false });
   if (!rootPolicy.ok) return fail(`root key refused (${rootPolicy.rule}): ${rootPolicy.reason}`);
 
-  try {
-    const signature = await readSignature({ armoredSignature: bundle.signature, config: pgpConfig });
-    const message = await createMessage({ text: bundle.document });
-    const result = await verify({ message, signature, verificationKeys: rootKey, expectSigned: true, config: pgpConfig });
-    await result.signatures[0]?.verified;
-  } catch {
+  if (!(await signatureCovers(bundle.document, bundle.signature, rootKey))) {
     return fail("the keyring signature does not verify against the root key");
   }
 

@@ -7,7 +7,8 @@
  */
 import { chmod, readFile, readdir, unlink } from "node:fs/promises";
 import path from "node:path";
-import { createMessage, readKey, readSignature, verify, type PublicKey } from "openpgp";
+import { readKey, type PublicKey } from "openpgp";
+import { signatureCovers } from "../../app/keyring/verify";
 import { pgpConfig } from "../../app/envelope/pgp-config";
 import { KeyringDocumentSchema, type KeyringDocument } from "../../app/keyring/document";
 import { EDITORS_DIR, KEYRING_FILE, ROOT_FILE, SIGNATURE_FILE } from "../../server/keyring/files";
@@ -58,20 +59,6 @@ export async function readPublicKeyText(armored: string, where: string): Promise
   }
   if (key.isPrivate()) throw new KeysError(`${where} holds a secret key; only public keys belong here`, 2);
   return key;
-}
-
-/** Does this armored detached signature, by `signer`, cover exactly `text`? */
-export async function signatureCovers(text: string, armoredSignature: string, signer: PublicKey): Promise<boolean> {
-  try {
-    const signature = await readSignature({ armoredSignature, config: pgpConfig });
-    // A text message, as server/keyring/sign.ts signs and app/keyring/verify.ts checks.
-    const message = await createMessage({ text });
-    const result = await verify({ message, signature, verificationKeys: signer, expectSigned: true, config: pgpConfig });
-    await result.signatures[0]?.verified;
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface SignatureState {

@@ -1,6 +1,6 @@
 /**
  * `keys sign --root-key root-secret.asc`: the detached signature (keyring.json.asc) over the exact
- * text of keyring.json, made with the server's own signer so the server and the browser verify it
+ * exact bytes of keyring.json, made with the server's own signer so the server and the browser verify it
  * the same way. Before anything is written, the would-be bundle goes through verifyKeyring, the
  * check the server runs at start: staff never sign a keyring the portal would refuse.
  *

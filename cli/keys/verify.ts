@@ -4,9 +4,9 @@
  * key material inside the directory, and a signed keyring older than one this directory has signed.
  */
 import { readKeyringBundle } from "../../server/keyring/files";
-import { verifyKeyring } from "../../app/keyring/verify";
+import { signatureCovers, verifyKeyring } from "../../app/keyring/verify";
 import { errorMessage, refuse } from "./errors";
-import { KeysDir, LAST_SIGNED_FILE, parseDocument, readOptional, signatureCovers } from "./keys-dir";
+import { KeysDir, LAST_SIGNED_FILE, parseDocument, readOptional } from "./keys-dir";
 
 export interface VerifyResult {
   version: number;
