@@ -111,7 +111,9 @@ for p in json.load(open(sys.argv[1])).get("parts", []): print(p["name"], p["sha2
   fi
   while read -r name <&5; do
     local_sha="$(sha256sum "$work/parts/$name" | cut -d' ' -f1)"
-    if printf '%s\n' "$stored" | grep -qxF "$name $local_sha"; then continue; fi
+    # Here-strings, not "printf | grep -q": with pipefail, grep -q exiting at the first match
+    # can kill printf with SIGPIPE (status 141) and turn a match into a failure.
+    if grep -qxF "$name $local_sha" <<<"$stored"; then continue; fi
     for attempt in 1 2 3 4 5 6; do
       # Expect: off, so curl does not wait for "100 Continue" (a round trip over Tor).
       code="$("${curl_base[@]}" -X PUT -H 'Content-Type: application/octet-stream' -H 'Expect:' \
@@ -209,11 +211,12 @@ key_fingerprint() {
 # VALIDSIG's last field is the signer's primary fingerprint.
 verify_status="$("${gpg_q[@]}" --status-fd 1 --verify "$work/keyring/document.json.asc" "$work/keyring/document.json" 2>/dev/null)" ||
   die "the keyring signature does not verify"
-printf '%s\n' "$verify_status" | grep -Eq "^\[GNUPG:\] VALIDSIG .* $root_fpr\$" ||
+grep -Eq "^\[GNUPG:\] VALIDSIG .* $root_fpr\$" <<<"$verify_status" ||
   die "the keyring is not signed by the pinned root key"
 
-kind="$(printf '%s\n' "$keyring_info" | head -n 1)"
-mapfile -t editors < <(printf '%s\n' "$keyring_info" | tail -n +2)
+# First line, then the rest, by parameter expansion: "printf | head -n 1" can die of SIGPIPE.
+kind="${keyring_info%%$'\n'*}"
+mapfile -t editors <<<"${keyring_info#*$'\n'}"
 if [ "$kind" = demo ]; then
   [ "$allow_demo" = 1 ] || die "this portal runs on a DEMO keyring: do not submit real material (--allow-demo for tests)"
   say "WARNING: DEMO keyring; never submit real material to this portal"

@@ -64,7 +64,9 @@ export function encryptHeader(args: {
   return encryptPart({
     submissionId: description.submission,
     part: { kind: "header", file: description.file },
-    plaintext: padJson(description, (n) => Math.max(n, HEADER_PADDED_SIZE)),
+    // Almost every header fits the fixed bucket; a very long name falls into a Padmé bucket
+    // rather than revealing its exact length.
+    plaintext: padJson(description, (n) => padme(Math.max(n, HEADER_PADDED_SIZE))),
     sessionKey: args.sessionKey,
     recipients: args.recipients,
   });

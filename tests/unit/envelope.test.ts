@@ -53,3 +53,20 @@ describe("envelope parts", () => {
     expect(await decryptManifest({ bytes, keys: [editor.privateKey], submissionId: SUB })).toEqual(manifest);
   });
 });
+
+describe("header padding", () => {
+  it("hides the length of the file name: short and long names give the same header size", async () => {
+    const base = {
+      format: FORMAT_ID, submission: SUB, file: 0, type: "image/jpeg",
+      size: 10, paddedSize: 4096, chunkSize: 2097152, chunks: 1, chunkKey: "ab".repeat(32),
+    } as const;
+    const sizes = new Set<number>();
+    for (const name of ["a.jpg", "acta-mesa-12-escuela-bolivar.jpg", "ñ".repeat(500)]) {
+      sizes.add((await encryptHeader({ description: { ...base, name }, sessionKey: newSessionKey(), recipients: [editor.publicKey] })).length);
+    }
+    expect(sizes.size).toBe(1);
+    const huge = await encryptHeader({ description: { ...base, name: "ñ".repeat(1024) }, sessionKey: newSessionKey(), recipients: [editor.publicKey] });
+    const huge2 = await encryptHeader({ description: { ...base, name: "ñ".repeat(1000) }, sessionKey: newSessionKey(), recipients: [editor.publicKey] });
+    expect(huge.length).toBe(huge2.length);
+  });
+});
