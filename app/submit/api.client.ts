@@ -202,7 +202,12 @@ export function createSubmissionApi(options: ApiOptions): SubmissionApi {
   };
 }
 
-/** fetch's typings want an ArrayBuffer-backed view; OpenPGP.js hands back ArrayBufferLike ones. */
-function asBody(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+/**
+ * A Blob, not the Uint8Array itself: Chromium's fetch serialises a typed-array body on the main
+ * thread (measured: ~75 ms per 2 MiB part against ~18 ms as a Blob), which kept uploads from
+ * overlapping with encryption (bench/browser-e2e.ts: 20.1 s vs 7.9 s for 256 MiB).
+ */
+function asBody(bytes: Uint8Array): Blob {
+  const view = bytes.buffer instanceof ArrayBuffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+  return new Blob([view], { type: "application/octet-stream" });
 }

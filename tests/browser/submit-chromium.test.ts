@@ -17,6 +17,7 @@ import { blobDir } from "../support/stored";
 import { browserTraces, fillAndSend, record, waitForReceipt, type Recorder } from "./helpers/chromium";
 import { PlaintextIndex, findNeedles, leaksInRequests, scanTree, sentinelNeedles } from "./helpers/leaks";
 import { NO_TRACES } from "./helpers/traces";
+import { startWireTap, type WireTap } from "./helpers/wire-tap";
 import { PartAckSchema, decryptStored, makeWitnessMaterial, partOf, sha256, submissionIds, writtenName, type Decrypted, type WitnessMaterial } from "./helpers/witness";
 
 const RANDOM_BYTES = 40 * 1024 * 1024;
@@ -31,6 +32,7 @@ let submissionId = "";
 let decrypted: Decrypted | undefined;
 let gnupg: GnupgHome | undefined;
 let gpgOut = "";
+let tap: WireTap | undefined;
 
 beforeAll(async () => {
   material = await makeWitnessMaterial({ randomBytes: RANDOM_BYTES });
@@ -43,6 +45,7 @@ afterAll(async () => {
   // Each step on its own: one failing must not leave the others' processes or files behind.
   await context?.close().catch(() => undefined);
   await browser?.close().catch(() => undefined);
+  await tap?.close().catch(() => undefined);
   if (portal) {
     await portal.stop().catch(() => portal?.kill9());
     await removeDataDir(portal.dataDir);
@@ -77,8 +80,10 @@ describe("Chromium: a witness sends a report, a text file and 40 MB", () => {
     const m = need(material, "material");
     context = await need(browser, "browser").newContext();
     recorder = await record(context);
+    // The page talks to the portal through a tap that keeps every byte sent (the network view).
+    tap = await startWireTap(p.witnessUrl);
     const page = await context.newPage();
-    await page.goto(`${p.witnessUrl}/submit?lang=es`);
+    await page.goto(`${tap.url}/submit?lang=es`);
     await fillAndSend(page, { report: m.report, files: m.files.map((f) => f.path) });
     const receipt = await waitForReceipt(page, 180_000);
     await recorder.settle();
@@ -88,14 +93,20 @@ describe("Chromium: a witness sends a report, a text file and 40 MB", () => {
     expect((await page.locator(".receipt__name").allTextContents()).map((s) => s.trim())).toEqual(m.files.map((f) => f.name));
 
     // Only the portal's own origin (promise 3), whatever the request was for.
-    const origin = new URL(p.witnessUrl).origin;
+    const origin = new URL(tap.url).origin;
     expect(recorder.requests.filter((r) => new URL(r.url).origin !== origin).map((r) => r.url)).toEqual([]);
 
-    // No sentinel in any URL, header or body; no run of the random file in any body (promise 1).
-    const leaks = leaksInRequests(recorder.requests, m.needles, [{ label: "the random file", index: randomIndex }]);
-    expect(leaks).toEqual([]);
+    // No sentinel in any URL or header the browser reports, and none in the raw bytes on the
+    // wire: request lines, headers and every body; no run of the random file either (promise 1).
+    expect(leaksInRequests(recorder.requests, m.needles, [{ label: "the random file", index: randomIndex }])).toEqual([]);
+    const wire = tap.connections();
+    const wireLeaks = wire.flatMap((bytes, i) => [
+      ...findNeedles(bytes, m.needles).map((label) => `connection ${i}: ${label}`),
+      ...(randomIndex.firstHit(bytes) ? [`connection ${i}: a run of the random file`] : []),
+    ]);
+    expect(wireLeaks).toEqual([]);
 
-    // The scan above saw the real bodies: each PUT's captured bytes are what the server stored.
+    // The scan above saw the real bodies: every part the server acknowledged is on the wire, whole.
     const ids = submissionIds(recorder.requests.map((r) => r.url));
     expect(ids).toHaveLength(1);
     submissionId = ids[0]!;
@@ -105,8 +116,11 @@ describe("Chromium: a witness sends a report, a text file and 40 MB", () => {
     for (const put of puts) {
       const ack = acks.get(put.url);
       expect(ack?.status, put.url).toBe(201);
-      expect(PartAckSchema.parse(ack?.json).sha256, put.url).toBe(sha256(need(put.body ?? undefined, `body of ${put.url}`)));
-      bodyBytes += put.body?.length ?? 0;
+      const part = need(partOf(put.url)?.part, `part of ${put.url}`);
+      const stored = await readFile(path.join(blobDir(p.dataDir, submissionId), part));
+      expect(PartAckSchema.parse(ack?.json).sha256, put.url).toBe(sha256(stored));
+      expect(wire.some((bytes) => bytes.includes(stored)), `${part} seen on the wire`).toBe(true);
+      bodyBytes += stored.length;
     }
     expect(bodyBytes).toBeGreaterThan(RANDOM_BYTES);
     expect(new Set(puts.map((r) => partOf(r.url)?.part)).size).toBe(puts.length);
@@ -120,7 +134,7 @@ describe("Chromium: a witness sends a report, a text file and 40 MB", () => {
     // Promise 2: nothing kept in the witness's browser, and no cookie was ever set; nothing the
     // portal answered may be cached; the receipt replaced the form without touching the URL.
     expect(recorder.responses.filter((r) => !/\bno-store\b/.test(r.headers["cache-control"] ?? "")).map((r) => r.url)).toEqual([]);
-    expect(page.url()).toBe(`${p.witnessUrl}/submit?lang=es`);
+    expect(page.url()).toBe(`${tap.url}/submit?lang=es`);
     expect(await context.cookies()).toEqual([]);
     expect(await browserTraces(page)).toEqual(NO_TRACES);
     expect(recorder.responses.filter((r) => "set-cookie" in r.headers).map((r) => r.url)).toEqual([]);

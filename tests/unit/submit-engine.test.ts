@@ -59,8 +59,8 @@ function fakeServer(opts: { failEvery?: number; failFirstPut?: boolean; lateFail
           const fail = (opts.failEvery !== undefined && n % opts.failEvery === 0) || (opts.failFirstPut === true && server.puts.get(name!) === 1);
           if (fail && !opts.lateFailure) throw new TypeError("network down");
           expect(init.headers).toEqual({ "Content-Type": "application/octet-stream" });
-          const body = init.body;
-          if (!(body instanceof Uint8Array)) throw new Error("body is not bytes");
+          if (!(init.body instanceof Blob)) throw new Error("body is not a Blob");
+          const body = new Uint8Array(await init.body.arrayBuffer());
           const ref = parsePartName(name!);
           expect(ref).not.toBeNull();
           expect(await inspectPart(ref!, body, keyIds)).toEqual({ ok: true });
