@@ -4,18 +4,27 @@
  * packets (and keeps unknown non-critical ones as opaque packets) without a word: the packet list
  * it returns is not what is on the wire, and a packet it skips could carry plaintext.
  */
-export type FramingResult = { ok: true; tags: number[] } | { ok: false; reason: string };
+export interface FramedPacket {
+  tag: number;
+  /** First byte of the packet body (a version number for most packets), or null if empty. */
+  firstBodyByte: number | null;
+  /** Body length, summed over partial-length pieces. */
+  length: number;
+}
+
+export type FramingResult = { ok: true; tags: number[]; packets: FramedPacket[] } | { ok: false; reason: string };
 
 export function rawPacketTags(bytes: Uint8Array): FramingResult {
   const fail = (reason: string): FramingResult => ({ ok: false, reason });
-  const tags: number[] = [];
+  const packets: FramedPacket[] = [];
   let pos = 0;
   const need = (n: number) => pos + n <= bytes.length;
   while (pos < bytes.length) {
     const first = bytes[pos++]!;
     if ((first & 0x80) === 0) return fail("the body is not an OpenPGP packet stream (binary, not armored)");
     if (first & 0x40) {
-      tags.push(first & 0x3f);
+      const packet: FramedPacket = { tag: first & 0x3f, firstBodyByte: null, length: 0 };
+      packets.push(packet);
       // New format: possibly a run of partial body lengths ending in a definite one.
       for (;;) {
         if (!need(1)) return fail("truncated packet header");
@@ -35,11 +44,13 @@ export function rawPacketTags(bytes: Uint8Array): FramingResult {
           partial = true;
         }
         if (!need(length)) return fail("a packet runs past the end of the body");
+        if (packet.firstBodyByte === null && length > 0) packet.firstBodyByte = bytes[pos]!;
+        packet.length += length;
         pos += length;
         if (!partial) break;
       }
     } else {
-      tags.push((first >> 2) & 0x0f);
+      const tag = (first >> 2) & 0x0f;
       const type = first & 3;
       if (type === 3) return fail("indeterminate packet lengths are not accepted");
       const n = [1, 2, 4][type]!;
@@ -48,8 +59,9 @@ export function rawPacketTags(bytes: Uint8Array): FramingResult {
       for (let i = 0; i < n; i++) length = length * 256 + bytes[pos + i]!;
       pos += n;
       if (!need(length)) return fail("a packet runs past the end of the body");
+      packets.push({ tag, firstBodyByte: length > 0 ? bytes[pos]! : null, length });
       pos += length;
     }
   }
-  return { ok: true, tags };
+  return { ok: true, tags: packets.map((p) => p.tag), packets };
 }

@@ -36,7 +36,11 @@ export function readBody(req: Request, limit: number): Promise<BodyResult> {
       }
       chunks.push(chunk);
     });
-    req.on("end", () => finish({ kind: "ok", bytes: new Uint8Array(Buffer.concat(chunks, total)) }));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks, total);
+      // A view, not `new Uint8Array(body)`, which would copy every part once more.
+      finish({ kind: "ok", bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) });
+    });
     req.on("aborted", () => finish({ kind: "aborted" }));
     req.on("error", () => finish({ kind: "aborted" }));
     req.on("close", () => finish({ kind: "aborted" }));

@@ -159,36 +159,36 @@ export class SubmissionStore {
    * Fast answer for a part that is already there (same bytes: unchanged, other bytes: conflict),
    * or null when the caller should go on and check the part's shape before `put`.
    */
-  precheck(id: string, name: string, data: Uint8Array): PutResult | null {
+  precheck(id: string, name: string, size: number, sha256: string): PutResult | null {
     const status = this.status(id);
     if (!status) {
-      return data.length > this.limits.submissionBytes
+      return size > this.limits.submissionBytes
         ? { kind: "too_large", message: `the submission would exceed ${this.limits.submissionBytes} bytes` }
         : null;
     }
     const existing = status.parts.find((p) => p.name === name);
-    const sha256 = sha256Hex(data);
     if (existing) {
       return existing.sha256 === sha256
         ? { kind: "unchanged", part: existing }
         : { kind: "conflict", message: `part ${name} is already stored with different content` };
     }
     if (status.sealed) return { kind: "conflict", message: "the submission is sealed; no part can be added" };
-    if (status.totalBytes + data.length > this.limits.submissionBytes) {
+    if (status.totalBytes + size > this.limits.submissionBytes) {
       return { kind: "too_large", message: `the submission would exceed ${this.limits.submissionBytes} bytes` };
     }
     return null;
   }
 
-  async put(id: string, name: string, data: Uint8Array, keyringVersion: number): Promise<PutResult> {
+  /** `sha256` is the caller's hash of `data` (computed once per request; hashing 2 MiB is not free). */
+  async put(id: string, name: string, data: Uint8Array, sha256: string, keyringVersion: number): Promise<PutResult> {
     return this.lock.run(id, async () => {
-      const early = this.precheck(id, name, data);
+      const early = this.precheck(id, name, data.length, sha256);
       if (early) return early;
       const free = await statfs(this.tmpDir);
       if (free.bavail * free.bsize - data.length < this.limits.minFreeBytes) {
         return { kind: "no_space", message: "the server is out of storage space; try again later" };
       }
-      const part: StoredPart = { name, size: data.length, sha256: sha256Hex(data) };
+      const part: StoredPart = { name, size: data.length, sha256 };
       let temp: string;
       try {
         temp = await writeTemp(this.tmpDir, data, new Date(`${utcDay()}T00:00:00Z`));
@@ -240,6 +240,35 @@ export class SubmissionStore {
       const day = utcDay();
       this.db.prepare("UPDATE submissions SET sealed_day = ?, file_count = ? WHERE id = ?").run(day, fileCount, id);
       return { kind: "sealed", day };
+    });
+  }
+
+  /**
+   * Deletes one submission for good: its rows (parts and anything else that cascades) in one
+   * transaction, then its blob directory, then an fsync of the blobs directory so the removal
+   * survives a crash. `withinTransaction` runs inside the row transaction (the caller's audit
+   * line commits with the deletion or not at all). A crash after the commit leaves orphan files,
+   * which recover() removes at the next start. Returns false when there was nothing to delete
+   * (or, with sealedOnly, the submission is not sealed: unsealed ones belong to the upload API).
+   */
+  async deleteSubmission(id: string, options: { sealedOnly?: boolean; withinTransaction?: () => void } = {}): Promise<boolean> {
+    return this.lock.run(id, async () => {
+      const deleted = this.db.transaction(() => {
+        const result = this.db
+          .prepare(`DELETE FROM submissions WHERE id = ?${options.sealedOnly ? " AND sealed_day IS NOT NULL" : ""}`)
+          .run(id);
+        if (result.changes === 0) return false;
+        options.withinTransaction?.();
+        return true;
+      })();
+      if (!deleted) return false;
+      await rm(path.join(this.blobsDir, id), { recursive: true, force: true });
+      await fsyncDir(this.blobsDir);
+      // secure_delete wipes the rows in the database file, but older copies of their pages can sit
+      // in the write-ahead log until a checkpoint; truncate it now (best effort: a busy reader only
+      // postpones this to SQLite's next automatic checkpoint).
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+      return true;
     });
   }
 

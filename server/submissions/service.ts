@@ -5,7 +5,7 @@
 import { expectedParts, partName, type PartRef, type SealRequest, type SubmissionId } from "../../app/envelope/format";
 import { inspectPart } from "../../app/envelope/inspect";
 import type { KeyringStore } from "../keyring/keyring-store";
-import type { PutResult, StoredPart, SubmissionStore } from "../storage/submission-store";
+import { sha256Hex, type PutResult, type StoredPart, type SubmissionStore } from "../storage/submission-store";
 
 export type AcceptResult = PutResult | { kind: "invalid"; message: string };
 
@@ -17,11 +17,12 @@ export class SubmissionService {
 
   async acceptPart(id: SubmissionId, part: PartRef, bytes: Uint8Array): Promise<AcceptResult> {
     const name = partName(part);
-    const early = this.store.precheck(id, name, bytes);
+    const sha256 = sha256Hex(bytes);
+    const early = this.store.precheck(id, name, bytes.length, sha256);
     if (early) return early;
     const shape = await inspectPart(part, bytes, this.keyrings.keyring.encryptionKeyIds);
     if (!shape.ok) return { kind: "invalid", message: `${name}: ${shape.reason}` };
-    return this.store.put(id, name, bytes, this.keyrings.version);
+    return this.store.put(id, name, bytes, sha256, this.keyrings.version);
   }
 
   status(id: SubmissionId): { id: string; sealed: boolean; parts: StoredPart[] } | null {

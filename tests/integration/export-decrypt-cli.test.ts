@@ -27,7 +27,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run(process.execPath, ["--import", NO_NET, CLI, ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), TESTIGO_DATA_DIR: portal.dataDir, ...env },
+      env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), NODE_ENV: "test", TESTIGO_DATA_DIR: portal.dataDir, ...env },
     });
     return { code: 0, out: stdout + stderr };
   } catch (error) {
@@ -116,7 +116,9 @@ describe("testigo export + decrypt", () => {
     tar.entry({ name: "../../evil.sh", size: 4 }, "boom");
     tar.finalize();
     const chunks: Buffer[] = [];
-    for await (const c of tar) chunks.push(Buffer.from(c));
+    for await (const c of tar) {
+      if (c instanceof Uint8Array) chunks.push(Buffer.from(c));
+    }
     const hostile = path.join(work, "hostile.tar");
     await writeFile(hostile, Buffer.concat(chunks));
     const out = path.join(work, "plain-hostile");
