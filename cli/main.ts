@@ -3,7 +3,9 @@
  * Exit codes: 0 ok, 1 usage or runtime error, 2 verification found problems.
  */
 import { decryptCommand } from "./decrypt/command";
+import { EDITORS_USAGE, editorsCommand } from "./editors/command";
 import { exportCommand } from "./export/command";
+import { KEYS_USAGE, keysCommand } from "./keys/command";
 
 const USAGE = `usage: testigo <command> [options]
 
@@ -12,11 +14,13 @@ commands:
       verify and decrypt submissions (export bundles, or folders of parts), offline
   export --out DIR [--since YYYY-MM-DD]
       on the server host: write each sealed submission as a bundle (ciphertext only)
-`;
+${KEYS_USAGE}${EDITORS_USAGE}`;
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   decrypt: decryptCommand,
   export: exportCommand,
+  keys: keysCommand,
+  editors: editorsCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -16,6 +16,8 @@ import { SubmissionStore } from "./storage/submission-store";
 import { SubmissionService } from "./submissions/service";
 import { createWitnessApp } from "./http/witness-app";
 import { createEditorApp } from "./http/editor-app";
+import { createEditorPortal } from "./editors/portal";
+import { loadEditorSettings } from "./editors/settings";
 
 export class StartupError extends Error {
   override name = "StartupError";
@@ -82,7 +84,14 @@ export async function startPortal(config: Config, root: string): Promise<Running
     config.witnessPort,
     config.host,
   );
-  const editor = await listen(createEditorApp(), config.editorPort, config.host);
+  const editorSettings = loadEditorSettings(process.env);
+  if (!editorSettings.ok) throw new StartupError(editorSettings.message);
+  const portal = await createEditorPortal({ db, store, settings: editorSettings.settings, demo });
+  const editor = await listen(
+    createEditorApp({ build, portal, store, rootFingerprint: keyrings.rootFingerprint, publicDir: path.join(root, "public") }),
+    config.editorPort,
+    config.host,
+  );
 
   const sweep = () => {
     store.sweepUnsealed(config.unsealedTtlDays).catch((error: unknown) => {

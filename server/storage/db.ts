@@ -24,6 +24,40 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (submission_id, name)
    ) STRICT, WITHOUT ROWID;
    CREATE INDEX submissions_unsealed ON submissions(created_day) WHERE sealed_day IS NULL;`,
+  // Editor accounts (server/editors). Times in milliseconds appear only for editors' sessions,
+  // which need them for their timeouts; nothing here is about a witness. TOTP secrets live here
+  // in the clear (docs/adr/0005-editor-authentication.md). The audit log has no foreign keys so
+  // its lines outlive the submissions they mention.
+  `CREATE TABLE editors (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     password_hash TEXT NOT NULL,
+     totp_secret TEXT NOT NULL,
+     totp_last_step INTEGER NOT NULL DEFAULT 0,
+     disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+     created_day TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE editor_sessions (
+     token_sha256 TEXT PRIMARY KEY,
+     editor_id INTEGER NOT NULL REFERENCES editors(id) ON DELETE CASCADE,
+     csrf_token TEXT NOT NULL,
+     created_ms INTEGER NOT NULL,
+     last_seen_ms INTEGER NOT NULL
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX editor_sessions_editor ON editor_sessions(editor_id);
+   CREATE TABLE submission_downloads (
+     submission_id TEXT NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+     editor_id INTEGER NOT NULL REFERENCES editors(id),
+     day TEXT NOT NULL,
+     PRIMARY KEY (submission_id, editor_id, day)
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE editor_audit (
+     seq INTEGER PRIMARY KEY,
+     day TEXT NOT NULL,
+     editor TEXT,
+     action TEXT NOT NULL CHECK (action IN ('login_ok', 'login_failed', 'download', 'delete', 'logout')),
+     submission_id TEXT
+   ) STRICT;`,
 ];
 
 export function openDb(file: string): Db {

@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "~/envelope/hex";
 import { listFiles, rawRequest } from "../support/portal";
-import { buildSubmission, fetchRecipients } from "../support/submission";
+import { buildSubmission, fetchRecipients, uploadAndSeal } from "../support/submission";
+import { EditorClient, addEditor, originOf } from "./editor-support";
 import { withPortal } from "./helpers/fixture";
 
 const portal = withPortal();
@@ -71,5 +72,38 @@ describe("the editor port never serves the witness API or pages", () => {
     expect(new URL(editorUrl).port).not.toBe(new URL(witnessUrl).port);
     expect(new URL(editorUrl).hostname).toBe("127.0.0.1");
     expect(new URL(witnessUrl).hostname).toBe("127.0.0.1");
+  });
+});
+
+describe("a signed-in editor's session is worth nothing on the witness port", () => {
+  it("with a live session cookie, every editor page, data URL, download and action is still 404 there", async () => {
+    const { editorUrl, witnessUrl, dataDir } = portal();
+    const { recipients } = await fetchRecipients(witnessUrl);
+    const sub = await buildSubmission({ recipients, files: [{ name: "a", type: "b", data: randomBytes(10) }] });
+    await uploadAndSeal(witnessUrl, sub);
+    const { secret } = await addEditor(dataDir, "alice");
+    const alice = new EditorClient(editorUrl);
+    const csrf = await alice.loginOk("alice", secret);
+    expect((await alice.get("/editor")).text).toContain(sub.id);
+
+    const cookie = alice.cookieHeader();
+    const gets = ["/editor", "/editor/login", `/editor/submissions/${sub.id}/bundle`, "/editor/bundles/new", `/editor/submissions/${sub.id}/delete`, "/editor.data", "/editor/login.data"];
+    for (const target of gets) {
+      const res = await rawRequest(witnessUrl, { method: "GET", path: target, headers: { Cookie: cookie } });
+      expect(res.status, target).toBe(404);
+      expect(res.text, target).not.toContain(sub.id);
+      expect(res.headers["set-cookie"], target).toBeUndefined();
+    }
+    for (const target of ["/editor/logout", `/editor/submissions/${sub.id}/delete`, "/editor/login"]) {
+      const res = await rawRequest(witnessUrl, {
+        method: "POST",
+        path: target,
+        headers: { Cookie: cookie, Origin: originOf(witnessUrl), "Content-Type": "application/x-www-form-urlencoded" },
+        body: new TextEncoder().encode(`csrf=${csrf}&confirm=yes`),
+      });
+      expect([404, 405], target).toContain(res.status);
+    }
+    // Nothing happened: the submission and the session are still there.
+    expect((await alice.get("/editor")).text).toContain(sub.id);
   });
 });
