@@ -29,6 +29,8 @@ export function loader({ request, context }: LoaderFunctionArgs) {
   return {
     lang: langFromRequest(request),
     demo: context.demo === true,
+    // The editor listener has its own shell; the witness header links to pages it does not serve.
+    witness: context.listener === "witness",
     rootFingerprint: typeof context.rootFingerprint === "string" ? context.rootFingerprint : "",
   };
 }
@@ -54,7 +56,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <Links />
       </head>
       <body>
-        <SiteHeader lang={lang} demo={data?.demo === true} />
+        {data?.witness === false ? null : <SiteHeader lang={lang} demo={data?.demo === true} />}
         {children}
         {/* No <ScrollRestoration>: it keeps scroll positions in the browser's session storage. */}
         <Scripts nonce={nonce} />
