@@ -3,7 +3,6 @@ import "../../app/load-context";
  * The witness listener: the upload API, the built browser assets, and the Remix witness pages.
  * No access log, no `trust proxy`, nothing that reads a client address or User-Agent.
  */
-import path from "node:path";
 import express from "express";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import { createRequestHandler } from "@remix-run/express";
@@ -11,7 +10,7 @@ import { witnessApi } from "../api/witness-api";
 import { sendError } from "../api/errors";
 import type { KeyringStore } from "../keyring/keyring-store";
 import type { SubmissionService } from "../submissions/service";
-import { securityHeaders } from "./security-headers";
+import { buildAssets, createBaseApp, headAsGet } from "./base-app";
 import { pageErrorHandler } from "./page-errors";
 
 export function createWitnessApp(deps: {
@@ -22,11 +21,7 @@ export function createWitnessApp(deps: {
   limits: { partBytes: number; manifestBytes: number };
   publicDir: string;
 }): express.Express {
-  const app = express();
-  app.disable("x-powered-by");
-  app.disable("etag");
-  app.set("query parser", "simple");
-  app.use(securityHeaders("witness"));
+  const app = createBaseApp("witness");
 
   app.use("/api/v1", witnessApi({ service: deps.service, keyrings: deps.keyrings, limits: deps.limits }));
   app.use("/api", (_req, res) => sendError(res, 404, "not_found", "no such API endpoint; the API is under /api/v1"));
@@ -42,18 +37,10 @@ export function createWitnessApp(deps: {
     res.status(405).type("text/plain").send("Method not allowed / Método no permitido");
   });
 
-  app.use(
-    "/build",
-    express.static(path.join(deps.publicDir, "build"), { index: false, dotfiles: "ignore", etag: false, lastModified: false, fallthrough: false }),
-  );
+  app.use("/build", buildAssets(deps.publicDir));
   app.use(express.static(deps.publicDir, { index: false, dotfiles: "ignore", etag: false, lastModified: false }));
 
-  // Remix treats any non-GET single-fetch request (even HEAD) as an action; witness pages have
-  // none. Node already drops the body of a HEAD response, so Remix can answer it as a GET.
-  app.use((req, _res, next) => {
-    if (req.method === "HEAD") req.method = "GET";
-    next();
-  });
+  app.use(headAsGet);
 
   app.all(
     "*",
