@@ -21,4 +21,5 @@ console.log(
 console.log((await benchServerIngest({ clients: quick ? 4 : 32, bytesPerClient: (quick ? 8 : 64) * MiB })).join("\n"));
 console.log((await benchBrowserEncrypt({ bytes: (quick ? 16 : 256) * MiB })).join("\n"));
 console.log((await benchBrowserE2e({ bytes: (quick ? 16 : 256) * MiB })).join("\n"));
+console.log((await (await import("./decrypt")).benchDecrypt({ bytes: (quick ? 64 : 1024) * MiB })).join("\n"));
 console.log(`load average ${load()} at end`);
