@@ -35,6 +35,13 @@ const EnvSchema = z.object({
   TESTIGO_UNSEALED_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(2),
   /** Writes are refused (507) when less than this is free, so the database can always commit. */
   TESTIGO_MIN_FREE_BYTES: z.coerce.number().int().min(0).default(256 * MiB),
+  /**
+   * How long a replaced keyring version still accepts the remaining parts of submissions begun on
+   * it (a slow upload over a link that drops for hours must not be stranded by a rotation). 0: none.
+   */
+  TESTIGO_KEYRING_GRACE_HOURS: z.coerce.number().min(0).max(24 * 30).default(24),
+  /** Periodic re-read of the keys directory, for file systems where fs.watch misses events. */
+  TESTIGO_KEYRING_CHECK_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(30),
 });
 
 export interface Config {
@@ -52,6 +59,7 @@ export interface Config {
     minFreeBytes: number;
   };
   unsealedTtlDays: number;
+  keyring: { graceMs: number; checkIntervalMs: number };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
@@ -85,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         minFreeBytes: e.TESTIGO_MIN_FREE_BYTES,
       },
       unsealedTtlDays: e.TESTIGO_UNSEALED_TTL_DAYS,
+      keyring: { graceMs: e.TESTIGO_KEYRING_GRACE_HOURS * 60 * 60 * 1000, checkIntervalMs: e.TESTIGO_KEYRING_CHECK_SECONDS * 1000 },
     },
   };
 }

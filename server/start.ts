@@ -10,6 +10,8 @@ import { loadServerBuild } from "./build";
 import { ensureDemoKeys } from "./keyring/demo";
 import { hasKeyring } from "./keyring/files";
 import { KeyringStore } from "./keyring/keyring-store";
+import { watchKeyring } from "./keyring/watcher";
+import { PINNED_ROOT_FINGERPRINT } from "../app/keyring/pinned-root.generated";
 import { openDb } from "./storage/db";
 import { mkdirDurable } from "./storage/durable-fs";
 import { SubmissionStore } from "./storage/submission-store";
@@ -40,7 +42,7 @@ async function chooseKeyring(config: Config): Promise<{ keyrings: KeyringStore; 
     if (config.production && !config.rootFingerprint) {
       throw new StartupError("production requires TESTIGO_ROOT_FINGERPRINT: the root key fingerprint published to witnesses");
     }
-    const keyrings = await KeyringStore.load(config.keysDir, config.rootFingerprint);
+    const keyrings = await KeyringStore.load(config.keysDir, config.rootFingerprint, { graceMs: config.keyring.graceMs });
     if (keyrings.keyring.document.demo && config.production) {
       throw new StartupError(`the keyring in ${config.keysDir} is a demo keyring; production refuses it`);
     }
@@ -53,7 +55,7 @@ async function chooseKeyring(config: Config): Promise<{ keyrings: KeyringStore; 
     );
   }
   const demo = await ensureDemoKeys(config.dataDir);
-  return { keyrings: await KeyringStore.load(demo.keysDir, undefined), demo: true, demoSecretKeyPath: demo.editorSecretPath };
+  return { keyrings: await KeyringStore.load(demo.keysDir, undefined, { graceMs: config.keyring.graceMs }), demo: true, demoSecretKeyPath: demo.editorSecretPath };
 }
 
 function listen(app: import("express").Express, port: number, host: string): Promise<Server> {
@@ -101,16 +103,30 @@ export async function startPortal(config: Config, root: string): Promise<Running
   sweep();
   const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
   timer.unref();
+  // The watcher also checks once right away: a keyring signed while the portal was starting
+  // would otherwise wait for the first periodic check.
+  const keyringWatcher = watchKeyring(keyrings, { intervalMs: config.keyring.checkIntervalMs });
 
   return {
     witnessUrl: urlOf(witness, config.host),
     editorUrl: urlOf(editor, config.host),
     demo,
     demoSecretKeyPath,
-    keyringWarnings: keyrings.keyring.warnings,
+    keyringWarnings: [
+      ...keyrings.keyring.warnings,
+      // A warning, not a refusal: the bundle is built by `npm run build`, which `npm start` runs
+      // with the same environment; a mismatch means a build made elsewhere with another setting.
+      ...(config.production && PINNED_ROOT_FINGERPRINT !== keyrings.rootFingerprint
+        ? [
+            `the browser bundle pins ${PINNED_ROOT_FINGERPRINT === null ? "no root fingerprint" : `root ${PINNED_ROOT_FINGERPRINT}`}, ` +
+              `but this keyring's root is ${keyrings.rootFingerprint}: rebuild with TESTIGO_ROOT_FINGERPRINT set (npm run build)`,
+          ]
+        : []),
+    ],
     recovered,
     async close() {
       clearInterval(timer);
+      keyringWatcher.close();
       await Promise.all([witness, editor].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       db.close();
     },

@@ -2,6 +2,7 @@
  * Fetch and verify the editors' keyring before anything is encrypted. A keyring that does not
  * verify is never used: better to send nothing than to send to keys the organisation did not sign.
  */
+import { PINNED_ROOT_FINGERPRINT } from "~/keyring/pinned-root.generated";
 import { verifyKeyring, type VerifiedKeyring } from "~/keyring/verify";
 import { createSubmissionApi, defaultTimeoutMs, type FetchLike } from "./api.client";
 import type { BackoffPolicy } from "./backoff.client";
@@ -18,6 +19,13 @@ export interface LoadKeyringOptions {
    * keyring signed by any other root, so what the witness compared is what is used.
    */
   trustedRootFingerprint?: string;
+  /**
+   * The root fingerprint built into this bundle at build time (npm prebuild, from
+   * TESTIGO_ROOT_FINGERPRINT). It is the one that counts: unlike the page's, a seized server cannot
+   * change it without changing the code it serves. null: this build pins nothing (demo). Tests
+   * pass it; the page leaves it to the build.
+   */
+  pinnedRootFingerprint?: string | null;
   connectivity?: Connectivity;
   backoff?: BackoffPolicy;
   signal?: AbortSignal;
@@ -42,11 +50,26 @@ export async function loadKeyring(options: LoadKeyringOptions = {}): Promise<Ver
   });
   try {
     const bundle = await retrier.run((s) => api.getKeyring(s));
-    const trusted = options.trustedRootFingerprint;
-    const result = await verifyKeyring(bundle, trusted && /^[0-9A-F]{40}$/.test(trusted) ? { trustedRootFingerprint: trusted } : {});
+    const shown = options.trustedRootFingerprint;
+    const page = shown && /^[0-9A-F]{40}$/.test(shown) ? shown : null;
+    const pinned = pinnedRoot(options);
+    // The witness compares the page's fingerprint with a published one; if the built-in pin is a
+    // different root, what they compared is not what would be used: refuse rather than proceed.
+    if (pinned !== null && page !== null && page !== pinned) {
+      const reason = `the page shows root key ${page}, but this page's code is built for root key ${pinned}`;
+      throw new SubmitError("keyring-invalid", `keyring refused: ${reason}`, reason);
+    }
+    const trusted = pinned ?? page;
+    const result = await verifyKeyring(bundle, trusted !== null ? { trustedRootFingerprint: trusted } : {});
     if (!result.ok) throw new SubmitError("keyring-invalid", `keyring refused: ${result.reason}`, result.reason);
     return result.keyring;
   } finally {
     retrier.dispose();
   }
+}
+
+/** The root fingerprint this build pins, or null (demo builds): the page can say which. */
+export function pinnedRoot(options: Pick<LoadKeyringOptions, "pinnedRootFingerprint"> = {}): string | null {
+  const pinned = options.pinnedRootFingerprint === undefined ? PINNED_ROOT_FINGERPRINT : options.pinnedRootFingerprint;
+  return pinned !== null && /^[0-9A-F]{40}$/.test(pinned) ? pinned : null;
 }

@@ -133,6 +133,15 @@ export class SubmissionStore {
     };
   }
 
+  /**
+   * The keyring version recorded at a submission's first part, or null when nothing is stored yet.
+   * One indexed row, not `status()`: it is asked for every part of every upload.
+   */
+  keyringVersionOf(id: string): number | null {
+    const row: unknown = this.db.prepare("SELECT keyring_version FROM submissions WHERE id = ?").get(id);
+    return typeof row === "object" && row !== null && "keyring_version" in row && typeof row.keyring_version === "number" ? row.keyring_version : null;
+  }
+
   /** Sealed submissions, newest day first; unsealed ones never appear outside the upload API. */
   listSealed(options: { sinceDay?: string } = {}): SealedSummary[] {
     return this.db

@@ -20,9 +20,23 @@ export class SubmissionService {
     const sha256 = sha256Hex(bytes);
     const early = this.store.precheck(id, name, bytes.length, sha256);
     if (early) return early;
-    const shape = await inspectPart(part, bytes, this.keyrings.keyring.encryptionKeyIds);
-    if (!shape.ok) return { kind: "invalid", message: `${name}: ${shape.reason}` };
-    return this.store.put(id, name, bytes, sha256, this.keyrings.version);
+    // Headers and manifest must name the keys of the version the submission started on while that
+    // version is within its grace period: a rotation must not strand an upload in progress.
+    const choice = this.keyrings.forSubmission(this.store.keyringVersionOf(id));
+    const shape = await inspectPart(part, bytes, choice.keyring.encryptionKeyIds);
+    if (!shape.ok) {
+      const restart = choice.graceEnded
+        ? `. This submission was started on keyring version ${choice.graceEnded.startedOn}, which has been replaced and whose grace period is over:` +
+          ` start the submission again (a new submission, encrypted to the current keyring, version ${choice.version}).`
+        : "";
+      // Name the keys that are expected, not only the one that is wrong: a client on a stale
+      // keyring learns from the answer which keys (e.g. a newly added editor) it left out.
+      const expected =
+        part.kind === "chunk" ? "" : ` (keyring version ${choice.version} expects exactly the editor encryption keys ${[...choice.keyring.encryptionKeyIds].sort().join(", ")})`;
+      return { kind: "invalid", message: `${name}: ${shape.reason}${expected}${restart}` };
+    }
+    // The version recorded for a new submission is the one its first part was checked against.
+    return this.store.put(id, name, bytes, sha256, choice.version);
   }
 
   status(id: SubmissionId): { id: string; sealed: boolean; parts: StoredPart[] } | null {
