@@ -24,6 +24,7 @@ import { readKey } from "openpgp";
 import { encryptChunk, encryptHeader, encryptManifest, newSessionKey } from "../app/envelope/encrypt";
 import { DEFAULT_CHUNK_SIZE, FORMAT_ID, chunkCount, partName, type FileDescription, type Manifest } from "../app/envelope/format";
 import { toHex } from "../app/envelope/hex";
+import { headerContentSha256 } from "../app/envelope/header-content";
 import { paddedSize } from "../app/envelope/padding";
 import { pgpConfig } from "../app/envelope/pgp-config";
 import { generateV4Key } from "../app/keyring/generate";
@@ -84,7 +85,7 @@ async function buildOnDisk(work: string, bytes: number, recipientArmored: string
       file: 0, name: description.name, type: description.type, size: bytes, paddedSize: padded, chunkSize, chunks,
       sha256: fileHash.digest("hex"),
       chunkKeySha256: sha256(sessionKey),
-      parts: { header: sha256(header), chunks: chunkHashes },
+      parts: { header: await headerContentSha256(header), chunks: chunkHashes },
     }],
   };
   await writeFile(path.join(dir, "manifest"), await encryptManifest({ manifest, recipients }));

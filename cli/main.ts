@@ -12,8 +12,9 @@ const USAGE = `usage: testigo <command> [options]
 commands:
   decrypt BUNDLE|DIR... --key SECRET.asc --out DIR [--salvage] [--passphrase-file FILE]
       verify and decrypt submissions (export bundles, or folders of parts), offline
-  export --out DIR [--since YYYY-MM-DD]
+  export --out DIR [--since YYYY-MM-DD] [--headers-only]
       on the server host: write each sealed submission as a bundle (ciphertext only)
+      (--headers-only: one small file of headers and manifests, for testigo keys rewrap)
 ${KEYS_USAGE}${EDITORS_USAGE}`;
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {

@@ -117,11 +117,39 @@ fi
 gpg_open "$in_dir/manifest" "$work/manifest.raw" "testigo/1:$expected_id:manifest"
 
 # Checks the manifest's structure and writes:
-#   manifest.json  pretty, padding gone       parts.sha256   sha256sum -c list of every part
+#   manifest.json  pretty, padding gone       parts.sha256   sha256sum -c list of every chunk
+#   (headers are checked above: the manifest commits to their encrypted packet, not their PKESKs)
 #   files.txt      "F CHUNKS SIZE PADDED CHUNKSIZE SHA256 KEYSHA256" per file
 python3 - "$work/manifest.raw" "$expected_id" "$in_dir" "$out_dir/manifest.json" "$work/parts.sha256" "$work/files.txt" <<'PY'
-import json, os, re, sys
+import hashlib, json, os, re, sys
 raw, sid, in_dir, out_json, out_sums, out_files = sys.argv[1:]
+def seipd_sha(p):
+    # The manifest commits to a header's final encrypted packet (tag 18) only, from its first
+    # header byte to the end: key rotation rewraps the PKESKs before it, never the packet itself.
+    b = open(p, "rb").read()
+    pos, last = 0, None
+    while pos < len(b):
+        start, first = pos, b[pos]; pos += 1
+        if not first & 0x80: raise ValueError(f"{p}: not an OpenPGP packet stream")
+        if first & 0x40:
+            tag = first & 0x3F
+            while True:
+                l0 = b[pos]; pos += 1
+                if l0 < 192: n, partial = l0, False
+                elif l0 < 224: n, partial = ((l0 - 192) << 8) + b[pos] + 192, False; pos += 1
+                elif l0 == 255: n, partial = int.from_bytes(b[pos:pos + 4], "big"), False; pos += 4
+                else: n, partial = 1 << (l0 & 0x1F), True
+                pos += n
+                if not partial: break
+        else:
+            tag, t = (first >> 2) & 0x0F, first & 3
+            if t == 3: raise ValueError(f"{p}: indeterminate packet length")
+            k = (1, 2, 4)[t]
+            pos += k + int.from_bytes(b[pos:pos + k], "big")
+        if pos > len(b): raise ValueError(f"{p}: truncated packet")
+        last = (tag, start)
+    if not last or last[0] != 18: raise ValueError(f"{p}: does not end in an encrypted-data packet")
+    return hashlib.sha256(b[last[1]:]).hexdigest()
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 def fail(msg):
     print(f"gpg-decrypt-submission: manifest: {msg}", file=sys.stderr); sys.exit(1)
@@ -141,7 +169,7 @@ if not isinstance(r, dict) or set(r) != {"what", "where", "when", "who"} or not 
     fail("bad report")
 files = m["files"]
 if not isinstance(files, list) or len(files) > 1000: fail("bad file list")
-sums, rows, expected = [], [], {"manifest"}
+sums, rows, expected, header_checks = [], [], {"manifest"}, []
 keys = {"file", "name", "type", "size", "paddedSize", "chunkSize", "chunks", "sha256", "chunkKeySha256", "parts"}
 for i, f in enumerate(files):
     if not isinstance(f, dict) or set(f) != keys: fail(f"file {i}: unexpected fields")
@@ -156,8 +184,8 @@ for i, f in enumerate(files):
         fail(f"file {i}: bad part list")
     for h in [f["sha256"], f["chunkKeySha256"], p["header"], *p["chunks"]]:
         if not isinstance(h, str) or not HEX64.match(h): fail(f"file {i}: bad hash")
-    sums.append(f"{p['header']}  header-{i}")
     expected.add(f"header-{i}")
+    header_checks.append((i, p["header"]))
     for c, h in enumerate(p["chunks"]):
         sums.append(f"{h}  chunk-{i}-{c}")
         expected.add(f"chunk-{i}-{c}")
@@ -167,6 +195,12 @@ missing = sorted(expected - present)
 extra = sorted(present - expected)
 if missing: fail(f"parts listed but missing (dropped?): {', '.join(missing[:20])}")
 if extra: fail(f"parts present but not listed (added or misnamed): {', '.join(extra[:20])}")
+for i, want in header_checks:
+    try:
+        got = seipd_sha(os.path.join(in_dir, f"header-{i}"))
+    except (ValueError, IndexError) as e:
+        fail(f"header-{i}: malformed ({e})")
+    if got != want: fail(f"header-{i}: its encrypted packet's SHA-256 differs from the manifest (altered or swapped)")
 with open(out_json, "w", encoding="utf-8") as o:
     json.dump(m, o, ensure_ascii=False, indent=2); o.write("\n")
 open(out_sums, "w").write("\n".join(sums) + ("\n" if sums else ""))

@@ -341,6 +341,33 @@ def sha(p):
     with open(p, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""): h.update(block)
     return h.hexdigest()
+def seipd_sha(p):
+    # The manifest commits to a header's final encrypted packet (tag 18) only, from its first
+    # header byte to the end: key rotation rewraps the PKESKs before it, never the packet itself.
+    b = open(p, "rb").read()
+    pos, last = 0, None
+    while pos < len(b):
+        start, first = pos, b[pos]; pos += 1
+        if not first & 0x80: raise ValueError(f"{p}: not an OpenPGP packet stream")
+        if first & 0x40:
+            tag = first & 0x3F
+            while True:
+                l0 = b[pos]; pos += 1
+                if l0 < 192: n, partial = l0, False
+                elif l0 < 224: n, partial = ((l0 - 192) << 8) + b[pos] + 192, False; pos += 1
+                elif l0 == 255: n, partial = int.from_bytes(b[pos:pos + 4], "big"), False; pos += 4
+                else: n, partial = 1 << (l0 & 0x1F), True
+                pos += n
+                if not partial: break
+        else:
+            tag, t = (first >> 2) & 0x0F, first & 3
+            if t == 3: raise ValueError(f"{p}: indeterminate packet length")
+            k = (1, 2, 4)[t]
+            pos += k + int.from_bytes(b[pos:pos + k], "big")
+        if pos > len(b): raise ValueError(f"{p}: truncated packet")
+        last = (tag, start)
+    if not last or last[0] != 18: raise ValueError(f"{p}: does not end in an encrypted-data packet")
+    return hashlib.sha256(b[last[1]:]).hexdigest()
 report = {"what": "", "where": "", "when": "", "who": ""}
 if report_path:
     raw = sys.stdin.buffer.read() if report_path == "-" else open(report_path, "rb").read()
@@ -366,7 +393,7 @@ for line in open(os.path.join(work, "files.txt")):
         "type": (mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream")[:255],
         "size": int(size), "paddedSize": int(padded), "chunkSize": int(cs), "chunks": int(chunks),
         "sha256": file_sha, "chunkKeySha256": key_sha,
-        "parts": {"header": sha(os.path.join(work, "parts", f"header-{f}")),
+        "parts": {"header": seipd_sha(os.path.join(work, "parts", f"header-{f}")),
                   "chunks": [sha(os.path.join(work, "parts", f"chunk-{f}-{c}")) for c in range(int(chunks))]},
     })
 m = {"format": "testigo/1", "submission": sid, "language": language, "report": report, "files": files}

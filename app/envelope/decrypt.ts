@@ -39,7 +39,8 @@ export async function recoverSessionKey(bytes: Uint8Array, keys: readonly Privat
   return first.data;
 }
 
-async function openPart(args: {
+/** Decrypts one part with a known session key and checks its literal-data binding. */
+export async function openPart(args: {
   bytes: Uint8Array;
   sessionKey: Uint8Array;
   submissionId: SubmissionId;

@@ -12,6 +12,12 @@
  *                  gpg cannot choose a PKESK session key, so there it differs (see README).
  *   manifest       PKESKs + SEIPDv1 (its own session key): the report, every file's name, type,
  *                  true size, plaintext SHA-256, and the SHA-256 of every stored ciphertext part.
+ *
+ * `parts.header` is the SHA-256 of the header's final SEIPD packet only (its bytes from that
+ * packet's first header byte to the end), not of the whole header: key rotation rewraps a header's
+ * PKESKs offline (`testigo keys rewrap`), which changes the header's bytes, while the manifest,
+ * encrypted by the witness, can never be rewritten. The encrypted packet never changes and still
+ * binds the file description and chunk key. See app/envelope/header-content.ts.
  */
 import { z } from "zod";
 
@@ -116,6 +122,7 @@ export const ManifestFileSchema = FileDescriptionSchema.omit({ format: true, sub
     chunkKeySha256: Sha256Hex,
     parts: z
       .object({
+        /** SHA-256 of the header's final SEIPD packet, not the whole header (see above). */
         header: Sha256Hex,
         chunks: z.array(Sha256Hex).max(MAX_CHUNKS_PER_FILE),
       })

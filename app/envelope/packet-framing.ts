@@ -6,6 +6,8 @@
  */
 export interface FramedPacket {
   tag: number;
+  /** Offset in the stream of the packet's first header byte (its tag byte). */
+  offset: number;
   /** First byte of the packet body (a version number for most packets), or null if empty. */
   firstBodyByte: number | null;
   /** Body length, summed over partial-length pieces. */
@@ -20,10 +22,11 @@ export function rawPacketTags(bytes: Uint8Array): FramingResult {
   let pos = 0;
   const need = (n: number) => pos + n <= bytes.length;
   while (pos < bytes.length) {
+    const offset = pos;
     const first = bytes[pos++]!;
     if ((first & 0x80) === 0) return fail("the body is not an OpenPGP packet stream (binary, not armored)");
     if (first & 0x40) {
-      const packet: FramedPacket = { tag: first & 0x3f, firstBodyByte: null, length: 0 };
+      const packet: FramedPacket = { tag: first & 0x3f, offset, firstBodyByte: null, length: 0 };
       packets.push(packet);
       // New format: possibly a run of partial body lengths ending in a definite one.
       for (;;) {
@@ -59,7 +62,7 @@ export function rawPacketTags(bytes: Uint8Array): FramingResult {
       for (let i = 0; i < n; i++) length = length * 256 + bytes[pos + i]!;
       pos += n;
       if (!need(length)) return fail("a packet runs past the end of the body");
-      packets.push({ tag, firstBodyByte: length > 0 ? bytes[pos]! : null, length });
+      packets.push({ tag, offset, firstBodyByte: length > 0 ? bytes[pos]! : null, length });
       pos += length;
     }
   }

@@ -16,6 +16,7 @@ import {
   type SubmissionId,
 } from "~/envelope/format";
 import { createSha256, sha256Hex } from "~/envelope/hash";
+import { headerContentSha256 } from "~/envelope/header-content";
 import { toHex } from "~/envelope/hex";
 import { paddedSize } from "~/envelope/padding";
 import { SubmitError } from "./errors";
@@ -81,6 +82,9 @@ export async function encryptFileParts(file: Blob, options: EncryptFileOptions):
   const headerRef: PartRef = { kind: "header", file: index };
   const headerBytes = await encryptHeader({ description, sessionKey, recipients });
   const headerSha = await sha256Hex(headerBytes);
+  // The manifest commits to the header's encrypted packet only, so a later offline rewrap of the
+  // header's PKESKs (key rotation) leaves the commitment valid; see ~/envelope/header-content.
+  const headerContentSha = await headerContentSha256(headerBytes);
   await options.onPart({ name: partName(headerRef), ref: headerRef, bytes: headerBytes, sha256: headerSha, plaintextBytes: 0 });
 
   const plaintextHash = createSha256();
@@ -114,7 +118,7 @@ export async function encryptFileParts(file: Blob, options: EncryptFileOptions):
       chunks,
       sha256,
       chunkKeySha256: await sha256Hex(sessionKey),
-      parts: { header: headerSha, chunks: chunkShas },
+      parts: { header: headerContentSha, chunks: chunkShas },
     },
   };
 }

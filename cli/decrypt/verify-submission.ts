@@ -10,6 +10,7 @@ import { open, readdir, readFile, rename, unlink, writeFile } from "node:fs/prom
 import path from "node:path";
 import type { PrivateKey } from "openpgp";
 import { decryptChunk, decryptHeader, decryptManifest } from "../../app/envelope/decrypt";
+import { encryptedPacketOf } from "../../app/envelope/header-content";
 import { partName, type Manifest, type SubmissionId } from "../../app/envelope/format";
 import { safeFileName } from "./safe-name";
 
@@ -69,7 +70,11 @@ async function decryptFile(args: {
     problem(`${headerName}: missing`);
     return result;
   }
-  if (sha256(header) !== entry.parts.header) problem(`${headerName}: altered (hash differs from the manifest)`);
+  // The manifest commits to the header's encrypted packet only: its PKESKs are rewritten by key
+  // rotation (testigo keys rewrap), which the witness's manifest cannot follow.
+  const content = encryptedPacketOf(header);
+  if (!content.ok) problem(`${headerName}: malformed (${content.reason})`);
+  else if (sha256(content.bytes) !== entry.parts.header) problem(`${headerName}: altered (hash of its encrypted packet differs from the manifest)`);
   let opened;
   try {
     opened = await decryptHeader({ bytes: header, keys: args.keys, submissionId, file: entry.file });

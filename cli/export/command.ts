@@ -2,9 +2,13 @@
  * `testigo export --out DIR [--since YYYY-MM-DD]` on the server host: writes every sealed
  * submission (since the day, if given) as one bundle file each, for operators moving ciphertext
  * on removable media. Reads TESTIGO_DATA_DIR like the server; writes nothing into it.
+ *
+ * `--headers-only` writes instead one small headers file (server/export/headers-file.ts) holding
+ * every selected submission's headers and manifest, for `testigo keys rewrap` on the offline
+ * machine: key rotation without moving or changing the media.
  */
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, unlink } from "node:fs/promises";
+import { mkdir, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -13,14 +17,18 @@ import { openDb } from "../../server/storage/db";
 import { SubmissionStore } from "../../server/storage/submission-store";
 import { writeBundle } from "../../server/export/bundle-writer";
 import { bundleFileName } from "../../server/export/bundle-name";
+import { HEADERS_FORMAT, entryName, writeHeadersFile, type HeadersFile } from "../../server/export/headers-file";
+import { parsePartName } from "../../app/envelope/format";
+import { utcDay } from "../../server/storage/day";
 
 const Options = z.object({
   out: z.string().min(1, "--out DIR is required"),
+  "headers-only": z.boolean().default(false),
   since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "--since must be a day, YYYY-MM-DD").optional(),
 });
 
 export async function exportCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { out: { type: "string" }, since: { type: "string" } } });
+  const { values } = parseArgs({ args: argv, options: { out: { type: "string" }, since: { type: "string" }, "headers-only": { type: "boolean" } } });
   const options = Options.safeParse(values);
   if (!options.success) throw new Error(options.error.issues.map((i) => i.message).join("; "));
   const loaded = loadConfig();
@@ -30,6 +38,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     const store = new SubmissionStore(db, loaded.config.dataDir, loaded.config.limits);
     await mkdir(options.data.out, { recursive: true });
     const sealed = store.listSealed({ sinceDay: options.data.since });
+    if (options.data["headers-only"]) return await exportHeaders(store, sealed.map((s) => s.id), options.data.out);
     for (const s of sealed) {
       const target = path.join(options.data.out, bundleFileName(s.sealedDay, s.id));
       const temp = `${target}.partial`;
@@ -48,4 +57,20 @@ export async function exportCommand(argv: string[]): Promise<number> {
   } finally {
     db.close();
   }
+}
+
+async function exportHeaders(store: SubmissionStore, ids: readonly string[], outDir: string): Promise<number> {
+  const file: HeadersFile = { index: { format: HEADERS_FORMAT, submissions: [] }, parts: new Map() };
+  for (const id of ids) {
+    const status = store.status(id);
+    if (!status) continue;
+    const names = status.parts.map((p) => p.name).filter((name) => parsePartName(name)?.kind !== "chunk");
+    for (const name of names) file.parts.set(entryName(id, name), new Uint8Array(await readFile(store.partPath(id, name))));
+    file.index.submissions.push({ id, keyringVersion: status.keyringVersion, parts: names });
+  }
+  // The day only, like everything else the server keeps: the file name must not record the time.
+  const target = path.join(outDir, `testigo-headers-${utcDay()}.tar`);
+  await writeHeadersFile(target, file);
+  process.stdout.write(`${path.basename(target)}\nexported the headers and manifests of ${file.index.submissions.length} sealed submission(s) to ${outDir}\n`);
+  return 0;
 }

@@ -3,7 +3,13 @@
  * strict, then zod), calls one function from this directory and prints the result; the work and
  * the checks live in those functions. Passphrases come from the prompt or --passphrase-file only.
  */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { parseArgs } from "node:util";
+import { decryptKey, readPrivateKey, type PrivateKey } from "openpgp";
+import { pgpConfig } from "../../app/envelope/pgp-config";
+import { dropOldHeaders, importRewrap } from "./import-rewrap";
+import { rewrapHeaders } from "./rewrap";
 import { z } from "zod";
 import { readPassphrase } from "../passphrase";
 import { addKey } from "./add";
@@ -32,6 +38,13 @@ export const KEYS_USAGE = `  keys root init --out DIR [--name NAME] [--passphras
       check the keyring as the portal does at start; exit 2 with the reason if it would refuse it
   keys status [--keys-dir DIR]
       every key, its status and expiry, who new submissions are encrypted to, warnings
+  keys rewrap HEADERS.tar --key OLD-SECRET.asc [--key ...] --out REWRAPPED.tar [--keys-dir DIR]
+            [--passphrase-file FILE] [--root-fingerprint FPR]
+      offline: re-encrypt each header's session key to the current keyring (media untouched)
+  keys import-rewrap REWRAPPED.tar
+      server host: check and install rewrapped headers (reads TESTIGO_DATA_DIR, TESTIGO_KEYS_DIR)
+  keys drop-old-headers
+      server host: delete the headers kept from before \`import-rewrap\` (after checking the new keys)
   (--keys-dir defaults to $TESTIGO_KEYS_DIR, else keys/)
 `;
 
@@ -176,7 +189,75 @@ async function statusRoute(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function rewrapRoute(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      key: { type: "string", multiple: true },
+      out: { type: "string" },
+      "keys-dir": { type: "string" },
+      "passphrase-file": { type: "string" },
+      "root-fingerprint": { type: "string" },
+    },
+  });
+  if (positionals.length !== 1) throw new KeysError("give exactly one HEADERS.tar (from `testigo export --headers-only`)");
+  const o = parseOptions(
+    z.object({
+      key: z.array(z.string().min(1)).min(1, "--key OLD-SECRET.asc is required"),
+      out: PathOption("--out REWRAPPED.tar"),
+      "keys-dir": KeysDirOption,
+      "passphrase-file": z.string().optional(),
+      "root-fingerprint": FingerprintArg.optional(),
+    }),
+    { ...values, "root-fingerprint": values["root-fingerprint"] ?? process.env.TESTIGO_ROOT_FINGERPRINT },
+  );
+  const keys: PrivateKey[] = [];
+  for (const file of o.key) {
+    let key: PrivateKey;
+    try {
+      key = await readPrivateKey({ armoredKey: await readFile(file, "utf8"), config: pgpConfig });
+    } catch (error) {
+      throw new KeysError(`${file}: not a readable OpenPGP secret key (${errorMessage(error)})`);
+    }
+    if (!key.isDecrypted()) {
+      const passphrase = await readPassphrase({ file: o["passphrase-file"], prompt: `Passphrase for ${path.basename(file)}: ` });
+      key = await decryptKey({ privateKey: key, passphrase, config: pgpConfig });
+    }
+    keys.push(key);
+  }
+  const r = await rewrapHeaders({ input: positionals[0]!, out: o.out, keysDir: o["keys-dir"], keys, rootFingerprint: o["root-fingerprint"] });
+  out(`rewrapped ${r.rewrapped} header(s) and manifest(s) to keyring version ${r.version}: ${o.out}
+${r.alreadyCurrent} already encrypted to exactly the current keys (left out)
+next, on the server: testigo keys import-rewrap ${path.basename(o.out)}`);
+  for (const f of r.failures) out(`not rewrapped: ${f}`);
+  return r.failures.length > 0 ? 2 : 0;
+}
+
+async function importRewrapRoute(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new KeysError("give exactly one REWRAPPED.tar (from `testigo keys rewrap`)");
+  const r = await importRewrap({ file: positionals[0]! });
+  for (const p of r.replaced) out(`replaced ${p}`);
+  for (const p of r.unchanged) out(`already in place ${p}`);
+  for (const p of r.refused) out(`REFUSED ${p}`);
+  out(`${r.replaced.length} replaced, ${r.unchanged.length} already in place, ${r.refused.length} refused (keyring version ${r.version})
+the previous headers are kept as <part>.pre-rewrap-<version> until \`testigo keys drop-old-headers\``);
+  return r.refused.length > 0 ? 2 : 0;
+}
+
+async function dropOldHeadersRoute(argv: string[]): Promise<number> {
+  parseArgs({ args: argv, options: {} });
+  const removed = await dropOldHeaders();
+  for (const f of removed) out(`removed ${f}`);
+  out(`removed ${removed.length} pre-rewrap header file(s)`);
+  return 0;
+}
+
 const routes: Record<string, (argv: string[]) => Promise<number>> = {
+  rewrap: rewrapRoute,
+  "import-rewrap": importRewrapRoute,
+  "drop-old-headers": dropOldHeadersRoute,
   "root init": rootInitRoute,
   "editor new": editorNewRoute,
   add: addRoute,

@@ -5,7 +5,7 @@
  * after it leaves a part that is both durable and recorded, so a 2xx is never a lie.
  */
 import { createHash } from "node:crypto";
-import { readdir, rm, statfs, unlink } from "node:fs/promises";
+import { link, readFile, readdir, rm, statfs, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Db } from "./db";
 import { utcDay, daysBefore } from "./day";
@@ -62,6 +62,18 @@ export function sha256Hex(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+/** `<part>.pre-rewrap-<keyring version>`: a header (or manifest) as it was before a rewrap. */
+const PRE_REWRAP = /^(.+)\.pre-rewrap-(\d+)$/;
+
+export function preRewrapName(part: string, keyringVersion: number): string {
+  return `${part}.pre-rewrap-${keyringVersion}`;
+}
+
+export type ReplaceResult =
+  | { kind: "replaced"; backup: string }
+  | { kind: "unchanged" }
+  | { kind: "refused"; message: string };
+
 function isNoSpace(error: unknown): boolean {
   return error instanceof Error && "code" in error && (error.code === "ENOSPC" || error.code === "EDQUOT");
 }
@@ -102,6 +114,9 @@ export class SubmissionStore {
       const known = new Set(status.parts.map((p) => p.name));
       const present = new Set(await readdir(dir));
       for (const name of present) {
+        // A header replaced by `keys import-rewrap` is kept beside it until `keys drop-old-headers`.
+        const backupOf = PRE_REWRAP.exec(name)?.[1];
+        if (backupOf !== undefined && known.has(backupOf)) continue;
         if (!known.has(name)) {
           await unlink(path.join(dir, name));
           removedOrphans++;
@@ -234,6 +249,94 @@ export class SubmissionStore {
       }
       return { kind: "stored", part };
     });
+  }
+
+  /**
+   * Key rotation: replaces a sealed submission's header or manifest with a rewrapped one the
+   * caller has checked (`check` runs under the submission's lock, on the stored bytes, so nothing
+   * changes between the check and the write). The old file is kept as a hard link named
+   * `<part>.pre-rewrap-<old keyring version>` until `dropPreRewrapFiles`. Order: link the backup,
+   * new bytes to a temp file + fsync, rename over the part + fsync dir, then the row's size and
+   * hash in one transaction. The submission's keyring version moves only once every keyed part
+   * names the new keys (`markRewrapped`), so backups keep the version their PKESKs named. A crash
+   * before the commit leaves the backup (and maybe the new file) with the row naming the old hash:
+   * export bundles then report the part as altered until re-running import-rewrap with the same
+   * file finishes it (a backup holding exactly the committed bytes is taken as this one's).
+   */
+  async replaceKeyedPart(args: {
+    id: string;
+    name: string;
+    data: Uint8Array;
+    check: (stored: Uint8Array) => Promise<string | null>;
+  }): Promise<ReplaceResult> {
+    const { id, name, data } = args;
+    return this.lock.run(id, async () => {
+      const status = this.status(id);
+      if (!status) return { kind: "refused", message: "no such submission" };
+      if (!status.sealed) return { kind: "refused", message: "the submission is not sealed" };
+      const row = status.parts.find((p) => p.name === name);
+      if (!row) return { kind: "refused", message: "no such part" };
+      const finalPath = this.partPath(id, name);
+      const stored = new Uint8Array(await readFile(finalPath));
+      const problem = await args.check(stored);
+      if (problem) return { kind: "refused", message: problem };
+      const sha256 = sha256Hex(data);
+      if (sha256 === row.sha256) return { kind: "unchanged" };
+      const backup = preRewrapName(name, status.keyringVersion);
+      const backupPath = this.partPath(id, backup);
+      try {
+        await link(finalPath, backupPath);
+      } catch (error) {
+        if (!(error instanceof Error && "code" in error && error.code === "EEXIST")) throw error;
+        // A backup holding exactly the committed bytes means an earlier import of this part died
+        // before its commit (after the link, or after the rename): keep that backup and finish,
+        // so re-running the same import repairs it. Any other backup is someone else's.
+        const existing = new Uint8Array(await readFile(backupPath));
+        if (sha256Hex(existing) !== row.sha256) {
+          return { kind: "refused", message: `${backup} already exists; run \`testigo keys drop-old-headers\` first` };
+        }
+      }
+      const temp = await writeTemp(this.tmpDir, data, new Date(`${status.sealedDay ?? utcDay()}T00:00:00Z`));
+      try {
+        await commitTemp(temp, finalPath);
+      } catch (error) {
+        await unlink(temp).catch(() => undefined);
+        await unlink(backupPath).catch(() => undefined);
+        throw error;
+      }
+      this.db.transaction(() => {
+        this.db.prepare("UPDATE parts SET size = ?, sha256 = ? WHERE submission_id = ? AND name = ?").run(data.length, sha256, id, name);
+        this.db.prepare("UPDATE submissions SET total_bytes = total_bytes + ? WHERE id = ?").run(data.length - row.size, id);
+      })();
+      return { kind: "replaced", backup };
+    });
+  }
+
+  /** Records that every header and the manifest of a sealed submission now name `version`'s keys. */
+  async markRewrapped(id: string, version: number): Promise<void> {
+    await this.lock.run(id, async () => {
+      this.db.prepare("UPDATE submissions SET keyring_version = ? WHERE id = ? AND sealed_day IS NOT NULL").run(version, id);
+    });
+  }
+
+  /** Removes every `*.pre-rewrap-*` file (the headers as they were before a rewrap). */
+  async dropPreRewrapFiles(): Promise<string[]> {
+    await mkdirDurable(this.blobsDir);
+    const removed: string[] = [];
+    for (const id of await readdir(this.blobsDir)) {
+      const dir = path.join(this.blobsDir, id);
+      let touched = false;
+      await this.lock.run(id, async () => {
+        for (const name of await readdir(dir)) {
+          if (!PRE_REWRAP.test(name)) continue;
+          await unlink(path.join(dir, name));
+          removed.push(`${id}/${name}`);
+          touched = true;
+        }
+        if (touched) await fsyncDir(dir);
+      });
+    }
+    return removed;
   }
 
   /** Marks a submission sealed once the caller has checked its parts. Idempotent. */

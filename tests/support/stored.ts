@@ -9,6 +9,7 @@ import type { PrivateKey } from "openpgp";
 import { decryptChunk, decryptHeader, decryptManifest } from "~/envelope/decrypt";
 import { expectedParts, partName, type FileDescription, type Manifest } from "~/envelope/format";
 import { sha256Hex } from "~/envelope/hash";
+import { headerContentSha256 } from "~/envelope/header-content";
 
 export function blobDir(dataDir: string, id: string): string {
   return path.join(dataDir, "blobs", id);
@@ -43,7 +44,7 @@ export async function decryptStoredWithEnvelope(dir: string, id: string, keys: r
   for (const entry of manifest.files) {
     const f = entry.file;
     const headerBytes = get(`header-${f}`);
-    if ((await sha256Hex(headerBytes)) !== entry.parts.header) throw new Error(`header-${f}: hash differs from the manifest`);
+    if ((await headerContentSha256(headerBytes)) !== entry.parts.header) throw new Error(`header-${f}: hash differs from the manifest`);
     const { chunkKey, description } = await decryptHeader({ bytes: headerBytes, keys, submissionId: id, file: f });
     if ((await sha256Hex(chunkKey)) !== entry.chunkKeySha256) throw new Error(`file ${f}: chunk key unknown to the manifest`);
     descriptions.push(description);

@@ -11,6 +11,7 @@ import { DEFAULT_CHUNK_SIZE, FORMAT_ID, chunkCount, partName, type FileDescripti
 import { encryptChunk, encryptHeader, encryptManifest, newSessionKey } from "~/envelope/encrypt";
 import { paddedSize } from "~/envelope/padding";
 import { sha256Hex } from "~/envelope/hash";
+import { headerContentSha256 } from "~/envelope/header-content";
 import { randomBytes, toHex } from "~/envelope/hex";
 import { KeyringBundleSchema } from "~/keyring/document";
 import { verifyKeyring } from "~/keyring/verify";
@@ -78,7 +79,7 @@ export async function buildSubmission(args: {
       file, name: f.name, type: f.type, size: f.data.length, paddedSize: padded, chunkSize, chunks,
       sha256: await sha256Hex(f.data),
       chunkKeySha256: await sha256Hex(sessionKey),
-      parts: { header: await sha256Hex(header), chunks: chunkHashes },
+      parts: { header: await headerContentSha256(header), chunks: chunkHashes },
     });
   }
   const manifest: Manifest = {

@@ -9,6 +9,7 @@ import { decryptChunk, decryptHeader } from "~/envelope/decrypt";
 import { inspectChunk, inspectKeyedMessage } from "~/envelope/inspect";
 import { paddedSize } from "~/envelope/padding";
 import { randomBytes } from "~/envelope/hex";
+import { encryptedPacketOf } from "~/envelope/header-content";
 import { makeEditorKey, type TestEditorKey } from "../support/keys";
 import { newSubmissionId } from "../support/submission";
 
@@ -55,7 +56,13 @@ async function roundTrip(data: Uint8Array) {
   expect(padded.subarray(data.length).every((b) => b === 0)).toBe(true);
   // The receipt's hash is the ordinary sha256sum of the file; the manifest lists every part's hash.
   expect(encrypted.sha256).toBe(sha256(data));
-  expect(encrypted.manifestEntry.parts.header).toBe(header.sha256);
+  // The header entry is the hash of its final SEIPD packet alone (rewrapping changes the PKESKs).
+  const content = encryptedPacketOf(header.bytes);
+  if (!content.ok) throw new Error(content.reason);
+  expect(content.bytes.length).toBeLessThan(header.bytes.length);
+  expect(content.bytes[0]! & 0x3f).toBe(18);
+  expect(encrypted.manifestEntry.parts.header).toBe(sha256(content.bytes));
+  expect(encrypted.manifestEntry.parts.header).not.toBe(header.sha256);
   expect(encrypted.manifestEntry.parts.chunks).toEqual(chunks.map((c) => c.sha256));
   expect(encrypted.manifestEntry.chunkKeySha256).toBe(sha256(chunkKey));
   return description;
