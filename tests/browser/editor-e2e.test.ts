@@ -6,22 +6,18 @@
  * come back byte for byte, the report must be in report.md, and verification.txt must say OK and
  * carry the SHA-256 values the witness's receipt showed.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../support/browsers";
-import { ROOT, removeDataDir, startPortal, type Portal } from "../support/portal";
+import { removeDataDir, startPortal, type Portal } from "../support/portal";
 import { PASSWORD, addEditor, totpCode } from "../security/editor-support";
 import { fillAndSend, waitForReceipt } from "./helpers/chromium";
 import { makeWitnessMaterial, submissionIds, writtenName, type WitnessMaterial } from "./helpers/witness";
+import { runTestigo } from "../support/cli";
 
-const execFileAsync = promisify(execFile);
-const CLI = path.join(ROOT, "bin/testigo.js");
-const NO_NET = path.join(ROOT, "tests/support/forbid-network.mjs");
 // A tally-sheet photo at the top of the witnesses' range (DESIGN.md): several 2 MiB chunks.
 const RANDOM_BYTES = 5 * 1024 * 1024;
 
@@ -61,19 +57,7 @@ function need<T>(value: T | undefined | null, what: string): T {
 
 /** The CLI as an editor runs it offline; a non-zero exit is an answer, not an exception. */
 async function decryptCli(args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ["--import", NO_NET, CLI, "decrypt", ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), NODE_ENV: "test" },
-    });
-    return { code: 0, out: stdout + stderr };
-  } catch (error) {
-    if (error instanceof Error && "code" in error && typeof error.code === "number") {
-      const out = ("stdout" in error ? String(error.stdout) : "") + ("stderr" in error ? String(error.stderr) : "");
-      return { code: error.code, out };
-    }
-    throw error;
-  }
+  return runTestigo(["decrypt", ...args]);
 }
 
 describe("Chromium witness -> Chromium editor -> offline decrypt", () => {

@@ -11,12 +11,11 @@ import os from "node:os";
 import path from "node:path";
 import { pack } from "tar-stream";
 import { randomBytes } from "~/envelope/hex";
-import { ROOT, startPortal, type Portal } from "../support/portal";
+import { startPortal, type Portal } from "../support/portal";
 import { buildSubmission, fetchRecipients, uploadAndSeal, putPart } from "../support/submission";
+import { NO_NET, runTestigo } from "../support/cli";
 
 const run = promisify(execFile);
-const CLI = path.join(ROOT, "bin/testigo.js");
-const NO_NET = path.join(ROOT, "tests/support/forbid-network.mjs");
 
 let portal: Portal;
 let work: string;
@@ -24,19 +23,7 @@ const video = randomBytes(700 * 1024);
 const note = new TextEncoder().encode("mesa 3: acta alterada");
 
 async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", NO_NET, CLI, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), NODE_ENV: "test", TESTIGO_DATA_DIR: portal.dataDir, ...env },
-    });
-    return { code: 0, out: stdout + stderr };
-  } catch (error) {
-    if (error instanceof Error && "code" in error && typeof error.code === "number") {
-      const out = ("stdout" in error ? String(error.stdout) : "") + ("stderr" in error ? String(error.stderr) : "");
-      return { code: error.code, out };
-    }
-    throw error;
-  }
+  return runTestigo(args, { TESTIGO_DATA_DIR: portal.dataDir, ...env });
 }
 
 beforeAll(async () => {

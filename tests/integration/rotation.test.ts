@@ -6,11 +6,9 @@
  * with an altered encrypted packet is refused for that part only); A's secret key is destroyed;
  * `testigo decrypt` and the GnuPG script, with B alone, read every submission byte for byte.
  */
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, unlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { PublicKeyEncryptedSessionKeyPacket, readMessage } from "openpgp";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,13 +23,11 @@ import { makeWitnessMaterial, submissionIds, writtenName, type WitnessMaterial }
 import { launchChromium } from "../support/browsers";
 import { DECRYPT_SCRIPT, makeGnupgHome, runScript, type GnupgHome } from "../support/gpg";
 import { encryptionKeyId, makeEditorKey, writeSignedKeyring, type TestEditorKey } from "../support/keys";
-import { ROOT, makeDataDir } from "../support/portal";
+import { makeDataDir } from "../support/portal";
 import { blobPath, buildSubmission, fetchRecipients, uploadAndSeal, type BuiltSubmission } from "../support/submission";
 import { readBlob, withPortal } from "../security/helpers/fixture";
+import { runTestigo } from "../support/cli";
 
-const exec = promisify(execFile);
-const CLI = path.join(ROOT, "bin/testigo.js");
-const NO_NET = path.join(ROOT, "tests/support/forbid-network.mjs");
 const WAIT_MS = 30_000;
 
 let keysDir: string;
@@ -76,16 +72,7 @@ async function cli(args: string[]) {
     TESTIGO_KEYS_DIR: keysDir,
     TESTIGO_ROOT_FINGERPRINT: root.fingerprint,
   };
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ["--import", NO_NET, CLI, ...args], { cwd: ROOT, env });
-    return { code: 0, out: stdout + stderr };
-  } catch (error) {
-    if (error instanceof Error && "code" in error && typeof error.code === "number") {
-      const out = ("stdout" in error ? String(error.stdout) : "") + ("stderr" in error ? String(error.stderr) : "");
-      return { code: error.code, out };
-    }
-    throw error;
-  }
+  return runTestigo(args, env);
 }
 
 async function servedVersion(): Promise<number> {

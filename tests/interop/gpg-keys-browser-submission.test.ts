@@ -7,11 +7,9 @@
  * read with --passphrase-file, the RSA one unprotected), and with GnuPG alone
  * (scripts/gpg-decrypt-submission.sh in a GNUPGHOME holding that one key).
  */
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPrivateKey } from "openpgp";
@@ -19,14 +17,12 @@ import { pgpConfig } from "~/envelope/pgp-config";
 import { launchChromium } from "../support/browsers";
 import { DECRYPT_SCRIPT, gpgGenerateKey, makeGnupgHome, runScript, type GnupgHome, type GpgKey } from "../support/gpg";
 import { makeSignedKeyringDir } from "../support/keyring-dir";
-import { ROOT, removeDataDir, startPortal, type Portal } from "../support/portal";
+import { removeDataDir, startPortal, type Portal } from "../support/portal";
 import { untar } from "../security/editor-support";
 import { fillAndSend, waitForReceipt } from "../browser/helpers/chromium";
 import { makeWitnessMaterial, submissionIds, writtenName, type WitnessMaterial } from "../browser/helpers/witness";
+import { runTestigo } from "../support/cli";
 
-const execFileAsync = promisify(execFile);
-const CLI = path.join(ROOT, "bin/testigo.js");
-const NO_NET = path.join(ROOT, "tests/support/forbid-network.mjs");
 // Bigger than one 2 MiB chunk, so the chunk loop of both decrypters is exercised.
 const RANDOM_BYTES = 3 * 1024 * 1024;
 const PASSPHRASE = "mesa 12, acta 117, sin copia";
@@ -104,19 +100,7 @@ function need<T>(value: T | undefined | null, what: string): T {
 
 /** `node bin/testigo.js ARGS` with every socket made fatal; a non-zero exit is an answer. */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ["--import", NO_NET, CLI, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), NODE_ENV: "test", ...env },
-    });
-    return { code: 0, out: stdout + stderr };
-  } catch (error) {
-    if (error instanceof Error && "code" in error && typeof error.code === "number") {
-      const out = ("stdout" in error ? String(error.stdout) : "") + ("stderr" in error ? String(error.stderr) : "");
-      return { code: error.code, out };
-    }
-    throw error;
-  }
+  return runTestigo(args, env);
 }
 
 describe("gpg-made editor keys, a submission made in Chromium", () => {
