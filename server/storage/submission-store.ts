@@ -128,11 +128,21 @@ export class SubmissionStore {
     return { removedTemp, removedOrphans, missing };
   }
 
-  status(id: string): SubmissionStatus | null {
+  private submissionRow(id: string): SubmissionRow | null {
     const row: unknown = this.db
       .prepare("SELECT id, created_day, sealed_day, keyring_version, total_bytes FROM submissions WHERE id = ?")
       .get(id);
-    if (!isSubmissionRow(row)) return null;
+    return isSubmissionRow(row) ? row : null;
+  }
+
+  private storedPart(id: string, name: string): StoredPart | null {
+    const row: unknown = this.db.prepare("SELECT name, size, sha256 FROM parts WHERE submission_id = ? AND name = ?").get(id, name);
+    return isStoredPart(row) ? row : null;
+  }
+
+  status(id: string): SubmissionStatus | null {
+    const row = this.submissionRow(id);
+    if (!row) return null;
     const parts = this.db
       .prepare("SELECT name, size, sha256 FROM parts WHERE submission_id = ? ORDER BY name")
       .all(id)
@@ -184,20 +194,21 @@ export class SubmissionStore {
    * or null when the caller should go on and check the part's shape before `put`.
    */
   precheck(id: string, name: string, size: number, sha256: string): PutResult | null {
-    const status = this.status(id);
-    if (!status) {
+    // Runs for every uploaded part: one row of each table, never the submission's whole part list.
+    const submission = this.submissionRow(id);
+    if (!submission) {
       return size > this.limits.submissionBytes
         ? { kind: "too_large", message: `the submission would exceed ${this.limits.submissionBytes} bytes` }
         : null;
     }
-    const existing = status.parts.find((p) => p.name === name);
+    const existing = this.storedPart(id, name);
     if (existing) {
       return existing.sha256 === sha256
         ? { kind: "unchanged", part: existing }
         : { kind: "conflict", message: `part ${name} is already stored with different content` };
     }
-    if (status.sealed) return { kind: "conflict", message: "the submission is sealed; no part can be added" };
-    if (status.totalBytes + size > this.limits.submissionBytes) {
+    if (submission.sealed_day !== null) return { kind: "conflict", message: "the submission is sealed; no part can be added" };
+    if (submission.total_bytes + size > this.limits.submissionBytes) {
       return { kind: "too_large", message: `the submission would exceed ${this.limits.submissionBytes} bytes` };
     }
     return null;
