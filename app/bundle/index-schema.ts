@@ -13,6 +13,8 @@ export const BundleIndexSchema = z
     format: z.literal(BUNDLE_FORMAT),
     submission: SubmissionIdSchema,
     day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    /** Present on a follow-up: the thread (first submission) the server linked it to. */
+    thread: SubmissionIdSchema.optional(),
     parts: z
       .array(
         z.object({ name: z.string().max(64), size: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),

@@ -136,6 +136,11 @@ export const ManifestSchema = z
     format: z.literal(FORMAT_ID),
     submission: SubmissionIdSchema,
     language: z.enum(["es", "en"]),
+    /**
+     * A follow-up names its thread (the id of the witness's first submission). Written by the
+     * witness's browser inside the encryption, so editors can tell the server did not link it.
+     */
+    thread: SubmissionIdSchema.optional(),
     report: ReportSchema,
     files: z.array(ManifestFileSchema).max(MAX_FILES),
   })

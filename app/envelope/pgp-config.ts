@@ -45,3 +45,21 @@ export const fullPgpConfig: Config = { ...openpgpDefaults, ...pgpConfig };
  * so the exact submission time) out of the ciphertext.
  */
 export const FIXED_PACKET_DATE = new Date(0);
+
+/**
+ * The witness's contact key (app/codename/witness-key.ts): the same GnuPG 2.2-readable choices,
+ * with its own S2K cost. Its passphrase is 256 uniformly random bits from the codename KDF
+ * (app/codename/derive.ts), which already paid the stretching: more S2K iterations would add
+ * nothing against a guesser, who must guess the codename (one scrypt each), not the passphrase.
+ * A phone unlocks this key on every visit, so the S2K should cost it next to nothing.
+ */
+export const witnessKeyConfig = {
+  ...pgpConfig,
+  // Still iterated+salted S2K (SHA-256, AES-256): GnuPG 2.2 reads nothing stronger.
+  s2kType: enums.s2k.iterated,
+  // 96 = 65,536 bytes hashed: about a millisecond, and still a valid GnuPG count.
+  s2kIterationCountByte: 96,
+} satisfies PartialConfig;
+
+/** For key methods whose typings want a complete Config. */
+export const fullWitnessKeyConfig: Config = { ...openpgpDefaults, ...witnessKeyConfig };
