@@ -12,7 +12,7 @@ export interface Catalogue {
   siteName: string;
   tagline: string;
   demoBanner: string;
-  nav: { home: string; submit: string; language: string };
+  nav: { home: string; submit: string; contact: string; language: string };
   noscript: { title: string; body: string; tor: string };
   home: {
     title: string;
@@ -92,6 +92,51 @@ export interface Catalogue {
     noTrace: string[];
     another: string;
   };
+  codename: {
+    title: string;
+    offer: string;
+    offerRisk: string;
+    create: string;
+    working: string;
+    deriving: (percent: number) => string;
+    key: string;
+    registering: string;
+    failed: string;
+    yourCodename: string;
+    adviceTitle: string;
+    advice: string[];
+    practiceLabel: string;
+    practiceHint: string;
+    practiceMatch: string;
+    practiceMismatch: string;
+    practiceUnknown: (words: string) => string;
+    where: string;
+  };
+  contact: {
+    title: string;
+    intro: string;
+    label: string;
+    hint: string;
+    open: string;
+    deriving: (percent: number) => string;
+    checking: string;
+    checkingHard: string;
+    decrypting: string;
+    repliesTitle: string;
+    noReplies: string;
+    replyFrom: (day: string) => string;
+    unreadable: string;
+    unsignedWarning: string;
+    followUpsSent: (count: number) => string;
+    followUpTitle: string;
+    followUpIntro: string;
+    messageLabel: string;
+    messageHint: string;
+    sendFollowUp: string;
+    followUpDone: string;
+    close: string;
+    closeHint: string;
+  };
   errors: Record<SubmitErrorCode, string>;
   errorDetail: string;
   tryAgain: string;
@@ -104,7 +149,7 @@ const es: Catalogue = {
   siteName: "Testigo",
   tagline: "Envío seguro de pruebas y testimonios",
   demoBanner: "MODO DE PRUEBA: claves de prueba. No envíes material real.",
-  nav: { home: "Inicio", submit: "Enviar", language: "Idioma" },
+  nav: { home: "Inicio", submit: "Enviar", contact: "Tengo un nombre clave", language: "Idioma" },
   noscript: {
     title: "Activa JavaScript para poder enviar",
     body:
@@ -215,6 +260,65 @@ const es: Catalogue = {
     ],
     another: "Enviar otro informe",
   },
+  codename: {
+    title: "¿Quieres que el equipo editorial pueda responderte?",
+    offer:
+      "Puedes recibir un nombre clave: 7 palabras al azar. Con él podrás volver a este sitio, leer las preguntas del equipo editorial " +
+      "y enviar más información o archivos. No necesitas cuenta, correo ni teléfono.",
+    offerRisk:
+      "Solo tú tendrás el nombre clave: no lo podemos recuperar. Si alguien lo encuentra (por ejemplo, escrito en tu teléfono), " +
+      "podrá saber que enviaste esto y leer las respuestas.",
+    create: "Crear mi nombre clave",
+    working: "Creando tu nombre clave…",
+    deriving: (percent) => `Preparando las claves en este dispositivo… ${percent} %`,
+    key: "Creando tu clave de cifrado…",
+    registering: "Guardando tu clave cifrada en el servidor…",
+    failed: "No se pudo crear el nombre clave. Tu envío sí llegó. Puedes intentarlo de nuevo.",
+    yourCodename: "Tu nombre clave",
+    adviceTitle: "Cómo guardarlo",
+    advice: [
+      "Apréndelo de memoria. Es la forma más segura.",
+      "No lo guardes en el teléfono, en fotos ni en mensajes: un teléfono revisado en un control te vincularía con este envío.",
+      "Si tienes que escribirlo, hazlo en papel, sin decir qué es, y guárdalo lejos del teléfono.",
+      "Se muestra solo esta vez. Nadie, tampoco el equipo editorial, puede recuperarlo.",
+      "Vuelve en unos días a «Tengo un nombre clave» para ver si hay respuesta.",
+    ],
+    practiceLabel: "Practica: escribe tu nombre clave",
+    practiceHint: "Lo que escribas aquí no sale de este dispositivo. No importan las mayúsculas ni las tildes.",
+    practiceMatch: "Correcto. Lo recuerdas bien.",
+    practiceMismatch: "Todavía no coincide. Revisa cada palabra.",
+    practiceUnknown: (words) => `Estas palabras no están en la lista: ${words}`,
+    where: "Para volver: página principal → «Tengo un nombre clave».",
+  },
+  contact: {
+    title: "Tengo un nombre clave",
+    intro:
+      "Escribe las 7 palabras de tu nombre clave para leer las respuestas del equipo editorial y enviar más información. " +
+      "El nombre clave no sale de este dispositivo: aquí se convierte en claves.",
+    label: "Nombre clave",
+    hint: "Siete palabras separadas por espacios. No importan las mayúsculas ni las tildes.",
+    open: "Abrir",
+    deriving: (percent) => `Calculando las claves en este dispositivo… ${percent} %`,
+    checking: "Comprobando con el servidor…",
+    checkingHard: "El servidor pide un cálculo extra para frenar abusos. Puede tardar un poco; no cierres la página.",
+    decrypting: "Descifrando las respuestas…",
+    repliesTitle: "Respuestas del equipo editorial",
+    noReplies: "Todavía no hay respuestas. Vuelve en unos días.",
+    replyFrom: (day) => `Respuesta del ${day}`,
+    unreadable: "Esta respuesta no se pudo descifrar o no pasó la comprobación.",
+    unsignedWarning:
+      "Cuidado: quien controle el servidor podría escribirte haciéndose pasar por el equipo editorial. " +
+      "Nunca envíes tu nombre, tu dirección ni datos que te identifiquen solo porque una respuesta te lo pida.",
+    followUpsSent: (count) => (count === 1 ? "Has enviado 1 mensaje más en esta conversación." : `Has enviado ${count} mensajes más en esta conversación.`),
+    followUpTitle: "Enviar más información",
+    followUpIntro: "Se cifra en este dispositivo, igual que tu primer envío, y llega a la misma conversación.",
+    messageLabel: "Tu mensaje",
+    messageHint: "Responde a las preguntas o añade lo que quieras.",
+    sendFollowUp: "Cifrar y enviar",
+    followUpDone: "Tu mensaje llegó a la conversación.",
+    close: "Cerrar",
+    closeHint: "Al cerrar, este dispositivo olvida el nombre clave y las respuestas.",
+  },
   errors: {
     "nothing-to-send": "Escribe algo o añade al menos un archivo.",
     "invalid-input": "El informe es demasiado largo o hay demasiados archivos. Acórtalo e inténtalo de nuevo.",
@@ -232,6 +336,7 @@ const es: Catalogue = {
     "server-full": "El servidor está lleno y no puede recibir más por ahora. Inténtalo más tarde.",
     conflict: "El servidor ya tenía otra versión de una parte de este envío. Es un fallo del sistema; inténtalo de nuevo.",
     "hash-mismatch": "El servidor confirmó datos distintos de los enviados. Es un fallo del sistema; inténtalo de nuevo.",
+    "unknown-codename": "Ninguna conversación corresponde a este nombre clave. Revisa cada palabra e inténtalo de nuevo.",
     internal: "Algo falló en este navegador. No se envió nada sin cifrar. Inténtalo de nuevo.",
   },
   errorDetail: "Detalle",
@@ -251,7 +356,7 @@ const en: Catalogue = {
   siteName: "Testigo",
   tagline: "Secure submission of evidence and testimony",
   demoBanner: "DEMO MODE: test keys, do not submit real material.",
-  nav: { home: "Home", submit: "Send", language: "Language" },
+  nav: { home: "Home", submit: "Send", contact: "I have a codename", language: "Language" },
   noscript: {
     title: "Allow JavaScript to send",
     body:
@@ -361,6 +466,65 @@ const en: Catalogue = {
     ],
     another: "Send another report",
   },
+  codename: {
+    title: "Do you want the editors to be able to reply?",
+    offer:
+      "You can get a codename: 7 random words. With it you can come back to this site, read the editors' questions " +
+      "and send more information or files. No account, email or phone number needed.",
+    offerRisk:
+      "Only you will have the codename: we cannot recover it. Anyone who finds it (for example, written in your phone) " +
+      "can tell you sent this and can read the replies.",
+    create: "Create my codename",
+    working: "Creating your codename…",
+    deriving: (percent) => `Preparing the keys on this device… ${percent} %`,
+    key: "Creating your encryption key…",
+    registering: "Storing your encrypted key on the server…",
+    failed: "The codename could not be created. Your submission did arrive. You can try again.",
+    yourCodename: "Your codename",
+    adviceTitle: "How to keep it",
+    advice: [
+      "Learn it by heart. That is the safest way.",
+      "Do not keep it in your phone, in photos or in messages: a phone searched at a checkpoint would link you to this submission.",
+      "If you must write it down, use paper, do not say what it is, and keep it away from your phone.",
+      "It is shown only this once. No one, not even the editors, can recover it.",
+      "Come back in a few days to “I have a codename” to see if there is a reply.",
+    ],
+    practiceLabel: "Practise: type your codename",
+    practiceHint: "What you type here does not leave this device. Capitals and accents do not matter.",
+    practiceMatch: "Correct. You remember it.",
+    practiceMismatch: "It does not match yet. Check every word.",
+    practiceUnknown: (words) => `These words are not in the list: ${words}`,
+    where: "To come back: home page → “I have a codename”.",
+  },
+  contact: {
+    title: "I have a codename",
+    intro:
+      "Type the 7 words of your codename to read the editors' replies and send more information. " +
+      "The codename does not leave this device: it is turned into keys here.",
+    label: "Codename",
+    hint: "Seven words separated by spaces. Capitals and accents do not matter.",
+    open: "Open",
+    deriving: (percent) => `Computing the keys on this device… ${percent} %`,
+    checking: "Checking with the server…",
+    checkingHard: "The server asks for extra work to slow down abuse. It may take a while; do not close the page.",
+    decrypting: "Decrypting the replies…",
+    repliesTitle: "Replies from the editors",
+    noReplies: "No replies yet. Come back in a few days.",
+    replyFrom: (day) => `Reply of ${day}`,
+    unreadable: "This reply could not be decrypted or failed the check.",
+    unsignedWarning:
+      "Careful: whoever controls the server could write to you pretending to be the editors. " +
+      "Never send your name, your address or anything that identifies you just because a reply asks for it.",
+    followUpsSent: (count) => (count === 1 ? "You have sent 1 more message in this conversation." : `You have sent ${count} more messages in this conversation.`),
+    followUpTitle: "Send more information",
+    followUpIntro: "It is encrypted on this device, like your first submission, and joins the same conversation.",
+    messageLabel: "Your message",
+    messageHint: "Answer the questions or add whatever you want.",
+    sendFollowUp: "Encrypt and send",
+    followUpDone: "Your message reached the conversation.",
+    close: "Close",
+    closeHint: "Closing makes this device forget the codename and the replies.",
+  },
   errors: {
     "nothing-to-send": "Write something or add at least one file.",
     "invalid-input": "The report is too long or there are too many files. Shorten it and try again.",
@@ -376,6 +540,7 @@ const en: Catalogue = {
     "server-full": "The server is full and cannot take more right now. Try again later.",
     conflict: "The server already had a different version of part of this submission. This is a system fault; try again.",
     "hash-mismatch": "The server confirmed different data than was sent. This is a system fault; try again.",
+    "unknown-codename": "No conversation matches this codename. Check every word and try again.",
     internal: "Something failed in this browser. Nothing was sent unencrypted. Try again.",
   },
   errorDetail: "Detail",

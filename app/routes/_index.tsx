@@ -21,6 +21,11 @@ export default function Home() {
           {h.start}
         </Link>
       </p>
+      <p>
+        <Link className="button button--secondary button--wide" to={withLang("/contact", lang)} data-testid="have-codename">
+          {t.nav.contact}
+        </Link>
+      </p>
       <NoScriptNotice lang={lang} />
 
       <section className="card card--good" aria-labelledby="protects">
@@ -64,6 +69,11 @@ export default function Home() {
       <p>
         <Link className="button button--primary button--wide" to={withLang("/submit", lang)}>
           {h.start}
+        </Link>
+      </p>
+      <p>
+        <Link className="button button--secondary button--wide" to={withLang("/contact", lang)} data-testid="have-codename">
+          {t.nav.contact}
         </Link>
       </p>
     </main>

@@ -1,6 +1,7 @@
 import { useRouteLoaderData } from "@remix-run/react";
 import { useRef, useState } from "react";
 import { NoScriptNotice } from "~/components/NoScriptNotice";
+import { CodenamePanel } from "~/components/contact/CodenamePanel";
 import { ErrorNotice } from "~/components/submit/ErrorNotice";
 import { FilePicker, type PickedFile } from "~/components/submit/FilePicker";
 import { ProgressPanel } from "~/components/submit/ProgressPanel";
@@ -81,6 +82,7 @@ export default function Submit() {
         <h1>{t.submit.title}</h1>
         <StatusLine status={{ text: t.status.done, tone: "good" }} />
         <ReceiptView t={t} lang={lang} receipt={state.receipt} />
+        <CodenamePanel t={t} lang={lang} submissionId={state.receipt.submissionId} />
       </main>
     );
   }

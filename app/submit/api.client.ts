@@ -52,10 +52,10 @@ export function defaultTimeoutMs(bodyBytes: number): number {
   return 90_000 + Math.ceil(bodyBytes / 2);
 }
 
-const retry = (reason: string) => ({ kind: "retry", reason }) as const;
-const fatal = (error: SubmitError) => ({ kind: "fatal", error }) as const;
+export const retry = (reason: string) => ({ kind: "retry", reason }) as const;
+export const fatal = (error: SubmitError) => ({ kind: "fatal", error }) as const;
 
-async function serverMessage(response: Response): Promise<string> {
+export async function serverMessage(response: Response): Promise<string> {
   try {
     const parsed = ErrorBodySchema.safeParse(await response.json());
     if (parsed.success) return parsed.data.error.message;
@@ -65,7 +65,7 @@ async function serverMessage(response: Response): Promise<string> {
   return `HTTP ${response.status} ${response.statusText}`.trim();
 }
 
-async function jsonBody(response: Response): Promise<unknown> {
+export async function jsonBody(response: Response): Promise<unknown> {
   try {
     return await response.json();
   } catch {
@@ -74,11 +74,11 @@ async function jsonBody(response: Response): Promise<unknown> {
 }
 
 /** Network trouble, overload and server hiccups are worth another try; the rest is not. */
-function isRetryableStatus(status: number): boolean {
+export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || (status >= 500 && status !== 507);
 }
 
-async function classifyFailure(response: Response, what: string): Promise<Outcome<never>> {
+export async function classifyFailure(response: Response, what: string): Promise<Outcome<never>> {
   if (isRetryableStatus(response.status)) return retry(`${what}: HTTP ${response.status}`);
   const message = await serverMessage(response);
   switch (response.status) {
@@ -91,6 +91,45 @@ async function classifyFailure(response: Response, what: string): Promise<Outcom
   }
 }
 
+/**
+ * One request with its own deadline. An abort by the caller propagates; a timeout or a network
+ * error becomes a retry, since the request may or may not have reached the server.
+ */
+export async function attempt<T>(
+  options: ApiOptions,
+  what: string,
+  path: string,
+  init: RequestInit,
+  bodyBytes: number,
+  signal: AbortSignal,
+  onResponse: (response: Response) => Promise<Outcome<T>>,
+): Promise<Outcome<T>> {
+  signal.throwIfAborted();
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), options.timeoutMs(bodyBytes));
+  try {
+    const response = await options.fetch(`${options.baseUrl}/api/v1${path}`, {
+      ...init,
+      signal: controller.signal,
+      cache: "no-store",
+      credentials: "same-origin",
+      referrerPolicy: "no-referrer",
+    });
+    return await onResponse(response);
+  } catch (error) {
+    signal.throwIfAborted();
+    if (error instanceof SubmitError) return fatal(error);
+    // No answer at all: the link (not the server) is the likely cause; the retrier probes sooner.
+    const reason = `${what}: ${isAbortError(error) ? "timed out" : error instanceof Error ? error.message : String(error)}`;
+    return { kind: "retry", reason, network: true };
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
 export interface SubmissionApi {
   getKeyring(signal: AbortSignal): Promise<Outcome<KeyringBundle>>;
   putPart(id: SubmissionId, name: string, bytes: Uint8Array, signal: AbortSignal): Promise<Outcome<PartAck>>;
@@ -100,49 +139,9 @@ export interface SubmissionApi {
 }
 
 export function createSubmissionApi(options: ApiOptions): SubmissionApi {
-  const url = (path: string) => `${options.baseUrl}/api/v1${path}`;
-
-  /**
-   * One request with its own deadline. An abort by the caller propagates; a timeout or a network
-   * error becomes a retry, since the request may or may not have reached the server.
-   */
-  async function attempt<T>(
-    what: string,
-    path: string,
-    init: RequestInit,
-    bodyBytes: number,
-    signal: AbortSignal,
-    onResponse: (response: Response) => Promise<Outcome<T>>,
-  ): Promise<Outcome<T>> {
-    signal.throwIfAborted();
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), options.timeoutMs(bodyBytes));
-    try {
-      const response = await options.fetch(url(path), {
-        ...init,
-        signal: controller.signal,
-        cache: "no-store",
-        credentials: "same-origin",
-        referrerPolicy: "no-referrer",
-      });
-      return await onResponse(response);
-    } catch (error) {
-      signal.throwIfAborted();
-      if (error instanceof SubmitError) return fatal(error);
-      // No answer at all: the link (not the server) is the likely cause; the retrier probes sooner.
-      const reason = `${what}: ${isAbortError(error) ? "timed out" : error instanceof Error ? error.message : String(error)}`;
-      return { kind: "retry", reason, network: true };
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-    }
-  }
-
   return {
     getKeyring: (signal) =>
-      attempt("keyring", "/keyring", { method: "GET" }, 0, signal, async (response) => {
+      attempt(options, "keyring", "/keyring", { method: "GET" }, 0, signal, async (response) => {
         if (!response.ok) {
           if (isRetryableStatus(response.status)) return retry(`keyring: HTTP ${response.status}`);
           const message = await serverMessage(response);
@@ -157,6 +156,7 @@ export function createSubmissionApi(options: ApiOptions): SubmissionApi {
 
     putPart: (id, name, bytes, signal) =>
       attempt(
+        options,
         `part ${name}`,
         `/submissions/${id}/parts/${name}`,
         { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: asBody(bytes) },
@@ -172,7 +172,7 @@ export function createSubmissionApi(options: ApiOptions): SubmissionApi {
       ),
 
     getSubmission: (id, signal) =>
-      attempt("status", `/submissions/${id}`, { method: "GET" }, 0, signal, async (response) => {
+      attempt(options, "status", `/submissions/${id}`, { method: "GET" }, 0, signal, async (response) => {
         if (response.status === 404) return { kind: "ok", value: { sealed: false, parts: new Map<string, string>() } satisfies SubmissionStatus };
         if (response.status !== 200) return classifyFailure(response, "status");
         const parsed = SubmissionStatusSchema.safeParse(await jsonBody(response));
@@ -186,6 +186,7 @@ export function createSubmissionApi(options: ApiOptions): SubmissionApi {
     seal: (id, body, signal) => {
       const json = JSON.stringify(body);
       return attempt(
+        options,
         "seal",
         `/submissions/${id}/seal`,
         { method: "POST", headers: { "Content-Type": "application/json" }, body: json },

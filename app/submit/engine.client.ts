@@ -41,6 +41,8 @@ export interface SubmissionInput {
   /** In the order the witness chose them: that order is each file's index F. */
   files: readonly Blob[];
   language: Manifest["language"];
+  /** A follow-up names its thread; the manifest carries it inside the encryption. */
+  thread?: SubmissionId;
 }
 
 export interface SendOptions {
@@ -58,6 +60,12 @@ export interface SendOptions {
   /** For tests; otherwise 128 fresh random bits. */
   submissionId?: SubmissionId;
   onProgress?: (progress: SubmissionProgress) => void;
+  /**
+   * Runs after every part is stored and before the seal (a follow-up links itself to its thread
+   * here, so editors never see it outside the thread). It does its own retrying; what it throws
+   * stops the submission.
+   */
+  beforeSeal?: (submissionId: SubmissionId, signal: AbortSignal) => Promise<void>;
 }
 
 export type SubmissionPhase = "sending" | "finishing" | "done";
@@ -90,6 +98,8 @@ export interface ReceiptFile {
 }
 
 export interface Receipt {
+  /** Kept in memory only (never shown): the codename registration names the submission. */
+  submissionId: SubmissionId;
   files: ReceiptFile[];
 }
 
@@ -241,6 +251,7 @@ export async function sendSubmission(input: SubmissionInput, options: SendOption
       format: FORMAT_ID,
       submission: submissionId,
       language: input.language,
+      ...(input.thread !== undefined ? { thread: input.thread } : {}),
       report: input.report,
       files: manifestFiles,
     });
@@ -252,13 +263,14 @@ export async function sendSubmission(input: SubmissionInput, options: SendOption
       format: FORMAT_VERSION,
       files: manifestFiles.map((f) => ({ chunks: f.chunks })),
     };
+    if (options.beforeSeal) await options.beforeSeal(submissionId, signal);
     await retrier.run(
       (s) => api.seal(submissionId, seal, s),
       async () => ((await serverStatus(++clock)).sealed ? true : undefined),
     );
     phase = "done";
     emit();
-    return { files: receipt };
+    return { submissionId, files: receipt };
   } catch (error) {
     if (failure) throw failure;
     if (options.signal?.aborted) throw options.signal.reason;

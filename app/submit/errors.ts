@@ -13,6 +13,7 @@ export const SUBMIT_ERROR_CODES = [
   "server-full",
   "conflict",
   "hash-mismatch",
+  "unknown-codename",
   "internal",
 ] as const;
 export type SubmitErrorCode = (typeof SUBMIT_ERROR_CODES)[number];

@@ -139,6 +139,37 @@ describe("sendSubmission", () => {
     expect(server.sealed).toBe(true);
   });
 
+  it("a follow-up names its thread inside the manifest, and runs beforeSeal after every part and before the seal", async () => {
+    const server = fakeServer();
+    const thread = "ab".repeat(16);
+    const seen: { id: string; parts: number; sealed: boolean }[] = [];
+    const receipt = await sendSubmission(
+      { report, files: [new File([bytes(10_000)], "b.jpg")], language: "es", thread },
+      {
+        recipients: [editor.publicKey], fetch: server.fetch, baseUrl: BASE,
+        beforeSeal: async (id) => {
+          seen.push({ id, parts: server.parts.size, sealed: server.sealed });
+        },
+      },
+    );
+    expect(seen).toEqual([{ id: server.id!, parts: 3, sealed: false }]);
+    expect(receipt.submissionId).toBe(server.id);
+    expect(server.sealed).toBe(true);
+    const manifest = await decryptManifest({ bytes: server.parts.get("manifest")!, keys: [editor.privateKey], submissionId: server.id! });
+    expect(manifest.thread).toBe(thread);
+  });
+
+  it("a failing beforeSeal stops the run unsealed", async () => {
+    const server = fakeServer();
+    await expect(
+      sendSubmission(
+        { report, files: [], language: "es" },
+        { recipients: [editor.publicKey], fetch: server.fetch, baseUrl: BASE, beforeSeal: () => Promise.reject(new SubmitError("unknown-codename", "gone")) },
+      ),
+    ).rejects.toMatchObject({ code: "unknown-codename" });
+    expect(server.sealed).toBe(false);
+  });
+
   it("refuses to send nothing", async () => {
     const server = fakeServer();
     await expect(sendSubmission({ report: { what: " ", where: "", when: "", who: "" }, files: [], language: "es" }, { recipients: [editor.publicKey], fetch: server.fetch, baseUrl: BASE }))

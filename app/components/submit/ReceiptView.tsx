@@ -9,7 +9,7 @@ import type { Receipt } from "~/submit/engine.client";
  * Shown in place of the form; nothing goes into the URL or the history. The submission id is not
  * shown: it would only tie this screen (or a photo of it) to the stored ciphertext.
  */
-export function ReceiptView({ t, lang, receipt }: { t: Catalogue; lang: Lang; receipt: Receipt }) {
+export function ReceiptView({ t, lang, receipt, showAnother = true }: { t: Catalogue; lang: Lang; receipt: Receipt; showAnother?: boolean }) {
   const r = t.receipt;
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -58,11 +58,13 @@ export function ReceiptView({ t, lang, receipt }: { t: Catalogue; lang: Lang; re
           <li key={line}>{line}</li>
         ))}
       </ul>
-      <p>
-        <Link className="button button--secondary" to={withLang("/submit", lang)} reloadDocument>
-          {r.another}
-        </Link>
-      </p>
+      {showAnother ? (
+        <p>
+          <Link className="button button--secondary" to={withLang("/submit", lang)} reloadDocument>
+            {r.another}
+          </Link>
+        </p>
+      ) : null}
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { VerifiedKeyring } from "~/keyring/verify";
-import { sendSubmission, type Receipt, type SubmissionInput, type SubmissionProgress } from "~/submit/engine.client";
+import { sendSubmission, type Receipt, type SendOptions, type SubmissionInput, type SubmissionProgress } from "~/submit/engine.client";
 import { toSubmitError, type SubmitError } from "~/submit/errors";
 
 export type SubmissionState =
@@ -16,7 +16,7 @@ export type SubmissionState =
  */
 export function useSubmission(): {
   state: SubmissionState;
-  start: (input: SubmissionInput, keyring: () => Promise<VerifiedKeyring>) => void;
+  start: (input: SubmissionInput, keyring: () => Promise<VerifiedKeyring>, extra?: Pick<SendOptions, "beforeSeal">) => void;
 } {
   const [state, setState] = useState<SubmissionState>({ status: "idle" });
   const controller = useRef<AbortController | null>(null);
@@ -29,7 +29,7 @@ export function useSubmission(): {
     [],
   );
 
-  const start = useCallback((input: SubmissionInput, keyring: () => Promise<VerifiedKeyring>) => {
+  const start = useCallback((input: SubmissionInput, keyring: () => Promise<VerifiedKeyring>, extra?: Pick<SendOptions, "beforeSeal">) => {
     if (controller.current && !controller.current.signal.aborted) return;
     const run = new AbortController();
     controller.current = run;
@@ -45,6 +45,7 @@ export function useSubmission(): {
       run.signal.throwIfAborted();
       setState({ status: "running", progress: null });
       return sendSubmission(input, {
+        ...extra,
         recipients,
         signal: run.signal,
         onProgress: (progress) => {

@@ -1,0 +1,247 @@
+import { useRouteLoaderData } from "@remix-run/react";
+import { useRef, useState } from "react";
+import { NoScriptNotice } from "~/components/NoScriptNotice";
+import { ErrorNotice } from "~/components/submit/ErrorNotice";
+import { FilePicker, type PickedFile } from "~/components/submit/FilePicker";
+import { ProgressPanel } from "~/components/submit/ProgressPanel";
+import { ReceiptView } from "~/components/submit/ReceiptView";
+import { StatusLine } from "~/components/submit/StatusLine";
+import { status } from "~/components/submit/status";
+import { useKeyring } from "~/components/submit/use-keyring";
+import { useLeaveGuard } from "~/components/submit/use-leave-guard";
+import { useNow } from "~/components/submit/use-now";
+import { useSubmission } from "~/components/submit/use-submission";
+import { useWakeLock } from "~/components/submit/use-wake-lock";
+import { useHydrated } from "~/components/use-hydrated";
+import { linkFollowUp, openWithCodename, type CodenameStage, type OpenedThread } from "~/contact/codename-flow.client";
+import { MAX_FILES } from "~/envelope/format";
+import { normalizeFingerprint } from "~/i18n/format";
+import { withLang } from "~/i18n/lang";
+import type { Catalogue } from "~/i18n/messages";
+import { useLang, useMessages } from "~/i18n/use-lang";
+import type { loader as rootLoader } from "~/root";
+import { checkInput } from "~/submit/engine.client";
+import { toSubmitError, type SubmitError } from "~/submit/errors";
+
+type Access =
+  | { status: "enter" }
+  | { status: "opening"; stage: CodenameStage; fraction: number; bits: number }
+  | { status: "open"; thread: OpenedThread }
+  | { status: "failed"; error: SubmitError };
+
+/** Above this many bits the server is slowing guessers down; the witness is told why they wait. */
+const HARD_WORK_BITS = 18;
+
+/**
+ * "I have a codename": the codename becomes keys in this tab, the replies are decrypted here, and
+ * a follow-up is encrypted and sent exactly like a first submission. No <form>, nothing stored.
+ */
+export default function Contact() {
+  const lang = useLang();
+  const t = useMessages();
+  const hydrated = useHydrated();
+  const [codename, setCodename] = useState("");
+  const [access, setAccess] = useState<Access>({ status: "enter" });
+  const c = t.contact;
+
+  function open() {
+    if (access.status === "opening" || codename.trim() === "") return;
+    setAccess({ status: "opening", stage: "deriving", fraction: 0, bits: 0 });
+    openWithCodename(codename, {
+      onStage: (stage, detail) =>
+        setAccess((current) => ({
+          status: "opening",
+          stage,
+          fraction: detail?.fraction ?? 0,
+          bits: detail?.bits ?? (current.status === "opening" ? current.bits : 0),
+        })),
+    }).then(
+      (thread) => {
+        // The words are no longer needed: only the derived verifier and the unlocked key stay.
+        setCodename("");
+        setAccess({ status: "open", thread });
+      },
+      (error: unknown) => setAccess({ status: "failed", error: toSubmitError(error) }),
+    );
+  }
+
+  if (access.status === "open") return <OpenThread t={t} thread={access.thread} />;
+
+  return (
+    <main className="page">
+      <h1>{c.title}</h1>
+      <p className="lead">{c.intro}</p>
+      <NoScriptNotice lang={lang} />
+      <fieldset className="group" disabled={!hydrated || access.status === "opening"}>
+        <div className="field">
+          <label htmlFor="codename-input">{c.label}</label>
+          <p className="hint" id="codename-input-hint">
+            {c.hint}
+          </p>
+          <input
+            id="codename-input"
+            data-testid="codename-input"
+            type="text"
+            aria-describedby="codename-input-hint"
+            // Nothing typed here may be remembered, corrected or sent anywhere by the browser itself.
+            autoComplete="off"
+            autoCorrect="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={codename}
+            onChange={(event) => setCodename(event.currentTarget.value)}
+            onKeyDown={(event) => {
+              if (event.key === "Enter") open();
+            }}
+          />
+        </div>
+        <div className="actions">
+          <button type="button" className="button button--primary button--wide" data-testid="codename-open" onClick={open}>
+            {c.open}
+          </button>
+        </div>
+      </fieldset>
+      <div className="status-area">
+        {access.status === "opening" ? <StatusLine status={{ text: openingText(t, access), tone: "info" }} /> : null}
+        {access.status === "failed" ? <ErrorNotice t={t} error={access.error} retryable={false} /> : null}
+      </div>
+    </main>
+  );
+}
+
+function openingText(t: Catalogue, access: Extract<Access, { status: "opening" }>): string {
+  switch (access.stage) {
+    case "deriving":
+      return t.contact.deriving(Math.floor(access.fraction * 100));
+    case "checking":
+      return access.bits >= HARD_WORK_BITS ? t.contact.checkingHard : t.contact.checking;
+    default:
+      return t.contact.decrypting;
+  }
+}
+
+function OpenThread({ t, thread }: { t: Catalogue; thread: OpenedThread }) {
+  const lang = useLang();
+  const c = t.contact;
+  const hydrated = useHydrated();
+  const rootFingerprint = normalizeFingerprint(useRouteLoaderData<typeof rootLoader>("root")?.rootFingerprint ?? "");
+  const keyring = useKeyring(rootFingerprint);
+  const submission = useSubmission();
+  const [message, setMessage] = useState("");
+  const [files, setFiles] = useState<PickedFile[]>([]);
+  const [fileNotice, setFileNotice] = useState<string | null>(null);
+  const [invalid, setInvalid] = useState<SubmitError | null>(null);
+  const nextKey = useRef(0);
+  const { state } = submission;
+  const busy = state.status === "keyring" || state.status === "running";
+  const retrying = state.status === "running" && state.progress?.connection === "retrying";
+  const now = useNow(retrying);
+  useLeaveGuard(busy, t.submit.leaveWarning);
+  useWakeLock(busy);
+
+  function send() {
+    const input = { report: { what: message, where: "", when: "", who: "" }, files: files.map((f) => f.file), language: lang, thread: thread.thread };
+    try {
+      checkInput(input);
+    } catch (error) {
+      setInvalid(toSubmitError(error));
+      return;
+    }
+    setInvalid(null);
+    submission.start(input, keyring.ensure, { beforeSeal: (id, signal) => linkFollowUp(thread, id, signal) });
+  }
+
+  function close() {
+    // A fresh document: nothing of this thread (key, replies, verifier) survives in memory.
+    window.location.replace(withLang("/", lang));
+  }
+
+  const error = invalid ?? (state.status === "failed" ? state.error : keyring.state.status === "failed" ? keyring.state.error : null);
+  const sentBefore = thread.followUps.length;
+
+  return (
+    <main className="page">
+      <h1>{c.title}</h1>
+      <section className="card" aria-labelledby="replies-title" data-testid="replies">
+        <h2 id="replies-title">{c.repliesTitle}</h2>
+        {thread.replies.length === 0 ? <p data-testid="no-replies">{c.noReplies}</p> : null}
+        {thread.replies.map((reply) => (
+          <article key={reply.id} className="reply" data-testid="reply">
+            <h3 className="reply__day">{c.replyFrom(reply.day)}</h3>
+            {reply.text === null ? (
+              <p className="notice notice--error">{c.unreadable}</p>
+            ) : (
+              <p className="reply__text" data-testid="reply-text">
+                {reply.text}
+              </p>
+            )}
+          </article>
+        ))}
+        <p className="notice notice--warning">{c.unsignedWarning}</p>
+        {sentBefore > 0 ? <p className="hint">{c.followUpsSent(sentBefore)}</p> : null}
+      </section>
+
+      {state.status === "done" ? (
+        <>
+          <StatusLine status={{ text: c.followUpDone, tone: "good" }} />
+          <ReceiptView t={t} lang={lang} receipt={state.receipt} showAnother={false} />
+        </>
+      ) : (
+        <section className="card" aria-labelledby="follow-up-title">
+          <h2 id="follow-up-title">{c.followUpTitle}</h2>
+          <p>{c.followUpIntro}</p>
+          <fieldset className="submission" disabled={!hydrated || busy}>
+            <div className="field">
+              <label htmlFor="follow-up-message">{c.messageLabel}</label>
+              <p className="hint" id="follow-up-message-hint">
+                {c.messageHint}
+              </p>
+              <textarea
+                id="follow-up-message"
+                data-testid="follow-up-message"
+                rows={6}
+                maxLength={200_000}
+                aria-describedby="follow-up-message-hint"
+                autoComplete="off"
+                autoCorrect="off"
+                spellCheck={false}
+                value={message}
+                onChange={(event) => setMessage(event.currentTarget.value)}
+              />
+            </div>
+            <FilePicker
+              t={t}
+              lang={lang}
+              files={files}
+              notice={fileNotice}
+              onAdd={(picked) => {
+                setFileNotice(null);
+                const room = Math.max(0, MAX_FILES - files.length);
+                if (picked.length > room) setFileNotice(t.submit.tooManyFiles(MAX_FILES));
+                setFiles([...files, ...picked.slice(0, room).map((file) => ({ key: nextKey.current++, file }))]);
+              }}
+              onRemove={(key) => setFiles((current) => current.filter((f) => f.key !== key))}
+            />
+            <div className="actions">
+              <button type="button" className="button button--primary button--wide" data-testid="follow-up-send" onClick={send}>
+                {state.status === "failed" ? t.submit.sendAgain : c.sendFollowUp}
+              </button>
+            </div>
+          </fieldset>
+          <div className="status-area">
+            <StatusLine status={status(t, { hydrated, keyring: keyring.state, submission: state, now })} />
+            {error ? <ErrorNotice t={t} error={error} retryable={state.status === "failed" && error.code !== "keyring-invalid"} /> : null}
+            {state.status === "running" ? <ProgressPanel t={t} lang={lang} progress={state.progress} /> : null}
+          </div>
+        </section>
+      )}
+
+      <p>
+        <button type="button" className="button button--secondary" data-testid="contact-close" onClick={close}>
+          {c.close}
+        </button>
+      </p>
+      <p className="hint">{c.closeHint}</p>
+    </main>
+  );
+}
