@@ -42,6 +42,17 @@ const EnvSchema = z.object({
   TESTIGO_KEYRING_GRACE_HOURS: z.coerce.number().min(0).max(24 * 30).default(24),
   /** Periodic re-read of the keys directory, for file systems where fs.watch misses events. */
   TESTIGO_KEYRING_CHECK_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(30),
+  /**
+   * Two-way contact (docs/adr/0007-two-way-contact.md): the proof of work every codename login
+   * spends. Base bits while unknown codenames arrive slowly; one more bit per doubling of the
+   * failures of the last minute beyond the free allowance, up to the ceiling (which bounds what
+   * a witness's phone must solve under attack: 24 bits is tens of seconds).
+   */
+  TESTIGO_CONTACT_POW_BASE_BITS: z.coerce.number().int().min(0).max(32).default(14),
+  TESTIGO_CONTACT_POW_MAX_BITS: z.coerce.number().int().min(0).max(32).default(24),
+  TESTIGO_CONTACT_FREE_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  /** Every codename login takes at least this long, so found and not found look alike in time. */
+  TESTIGO_CONTACT_FLOOR_MS: z.coerce.number().int().min(0).max(60_000).default(400),
 });
 
 export interface Config {
@@ -60,6 +71,14 @@ export interface Config {
   };
   unsealedTtlDays: number;
   keyring: { graceMs: number; checkIntervalMs: number };
+  contact: ContactSettings;
+}
+
+export interface ContactSettings {
+  powBaseBits: number;
+  powMaxBits: number;
+  freeFailuresPerMinute: number;
+  floorMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
@@ -67,6 +86,9 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; message: 
 const CheckedEnvSchema = EnvSchema.refine((e) => e.PORT === 0 || e.PORT !== e.EDITOR_PORT, {
   path: ["EDITOR_PORT"],
   message: "must differ from PORT: the editor interface never listens on the witness port",
+}).refine((e) => e.TESTIGO_CONTACT_POW_BASE_BITS <= e.TESTIGO_CONTACT_POW_MAX_BITS, {
+  path: ["TESTIGO_CONTACT_POW_MAX_BITS"],
+  message: "must be at least TESTIGO_CONTACT_POW_BASE_BITS",
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
@@ -94,6 +116,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       },
       unsealedTtlDays: e.TESTIGO_UNSEALED_TTL_DAYS,
       keyring: { graceMs: e.TESTIGO_KEYRING_GRACE_HOURS * 60 * 60 * 1000, checkIntervalMs: e.TESTIGO_KEYRING_CHECK_SECONDS * 1000 },
+      contact: {
+        powBaseBits: e.TESTIGO_CONTACT_POW_BASE_BITS,
+        powMaxBits: e.TESTIGO_CONTACT_POW_MAX_BITS,
+        freeFailuresPerMinute: e.TESTIGO_CONTACT_FREE_FAILURES_PER_MINUTE,
+        floorMs: e.TESTIGO_CONTACT_FLOOR_MS,
+      },
     },
   };
 }

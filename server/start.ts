@@ -19,6 +19,9 @@ import { SubmissionService } from "./submissions/service";
 import { createWitnessApp } from "./http/witness-app";
 import { createEditorApp } from "./http/editor-app";
 import { createEditorPortal } from "./editors/portal";
+import { ChallengeBook } from "./contacts/challenges";
+import { ContactService } from "./contacts/contact-service";
+import { ThreadStore } from "./contacts/thread-store";
 import { loadEditorSettings } from "./editors/settings";
 
 export class StartupError extends Error {
@@ -80,17 +83,28 @@ export async function startPortal(config: Config, root: string): Promise<Running
   const store = new SubmissionStore(db, config.dataDir, config.limits);
   const recovered = await store.recover();
   const service = new SubmissionService(store, keyrings);
+  const threads = new ThreadStore(db);
+  const contacts = new ContactService(store, threads, new ChallengeBook(config.contact));
 
   const witness = await listen(
-    createWitnessApp({ build, service, keyrings, demo, limits: config.limits, publicDir: path.join(root, "public") }),
+    createWitnessApp({
+      build,
+      service,
+      keyrings,
+      demo,
+      limits: config.limits,
+      contacts,
+      contactFloorMs: config.contact.floorMs,
+      publicDir: path.join(root, "public"),
+    }),
     config.witnessPort,
     config.host,
   );
   const editorSettings = loadEditorSettings(process.env);
   if (!editorSettings.ok) throw new StartupError(editorSettings.message);
-  const portal = await createEditorPortal({ db, store, settings: editorSettings.settings, demo });
+  const portal = await createEditorPortal({ db, store, threads, keyrings, settings: editorSettings.settings, demo });
   const editor = await listen(
-    createEditorApp({ build, portal, store, rootFingerprint: keyrings.rootFingerprint, publicDir: path.join(root, "public") }),
+    createEditorApp({ build, portal, store, threads, rootFingerprint: keyrings.rootFingerprint, publicDir: path.join(root, "public") }),
     config.editorPort,
     config.host,
   );

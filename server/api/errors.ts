@@ -7,6 +7,7 @@ export type ApiErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "unprocessable"
+  | "unauthorized"
   | "forbidden"
   | "insufficient_storage"
   | "internal";

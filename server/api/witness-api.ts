@@ -4,6 +4,7 @@
  *   PUT  /api/v1/submissions/:id/parts/:part     one part, raw OpenPGP bytes (application/octet-stream)
  *   GET  /api/v1/submissions/:id                 what is stored (the resume point)
  *   POST /api/v1/submissions/:id/seal            {"format":1,"files":[{"chunks":N},...]}
+ * Two-way contact (codename, thread, follow-ups) is in ./contact-api.ts, mounted before this.
  */
 import express, { type Request, type Response, type NextFunction } from "express";
 import { z } from "zod";

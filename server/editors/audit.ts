@@ -1,13 +1,13 @@
 /**
  * The editors' audit log: who did what, on which day. It names editors and, for downloads and
  * deletions, the submission id; never anything about a witness (no address, no time finer than
- * the day). Rows have no foreign keys so they survive the deletion they record.
+ * the day); a reply line names the thread. Rows have no foreign keys so they survive the deletion they record.
  */
 import { z } from "zod";
 import type { Db } from "../storage/db";
 import { utcDay } from "../storage/day";
 
-export const AUDIT_ACTIONS = ["login_ok", "login_failed", "download", "delete", "logout"] as const;
+export const AUDIT_ACTIONS = ["login_ok", "login_failed", "download", "delete", "logout", "reply"] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditLine {

@@ -3,6 +3,9 @@
  * to Remix loaders and actions in the load context (context.editor). Route modules import only
  * its type: all logic and all state (the throttle, the database) stay in the host's copy.
  */
+import type { KeyringBundle } from "../../app/keyring/document";
+import type { ThreadStore } from "../contacts/thread-store";
+import type { KeyringStore } from "../keyring/keyring-store";
 import type { Db } from "../storage/db";
 import type { SubmissionStore } from "../storage/submission-store";
 import { EditorAccounts } from "./accounts";
@@ -25,11 +28,13 @@ import {
 } from "./sessions";
 import type { EditorSettings } from "./settings";
 import { LoginThrottle } from "./throttle";
+import { ThreadDesk, type AddReplyResult, type ThreadDetails } from "./threads";
 import { matchingStep } from "./totp";
 
 export type { RequestFacts } from "./csrf";
 export type { EditorSession } from "./sessions";
 export type { InboxEntry } from "./inbox";
+export type { AddReplyResult, ThreadDetails } from "./threads";
 
 export interface LoginInput {
   name: string;
@@ -54,13 +59,22 @@ export interface EditorPortal {
   login(facts: RequestFacts, input: LoginInput): Promise<LoginOutcome>;
   /** Ends the session; returns the Set-Cookie values that clear it in the browser. */
   logout(session: EditorSession): string[];
+  /** Thread roots (a witness's first sealed submission), most recent activity first. */
   inbox(): InboxEntry[];
+  /** A sealed thread root, or null (absent, unsealed and follow-up ids alike). */
   submission(id: string): InboxEntry | null;
-  /** Ids of sealed submissions no editor has downloaded yet. */
+  /** Ids of sealed submissions (roots and follow-ups) no editor has downloaded yet. */
   newSubmissionIds(): string[];
+  /** Deletes a thread root with all of its thread (follow-ups, replies, contact); false for anything else. */
   deleteSubmission(session: EditorSession, id: string): Promise<boolean>;
   /** After a bundle was sent whole. */
   recordDownload(session: EditorSession, ids: readonly string[]): void;
+  /** null unless id is a sealed thread root. */
+  thread(id: string): ThreadDetails | null;
+  /** Stores a reply the editor's browser encrypted (checked for its recipients, never read). */
+  addReply(session: EditorSession, threadId: string, bytes: Uint8Array): Promise<AddReplyResult>;
+  /** The current signed keyring bundle, for the editor's browser to encrypt replies to every editor. */
+  keyringBundle(): KeyringBundle;
 }
 
 class EditorPortalService implements EditorPortal {
@@ -68,11 +82,14 @@ class EditorPortalService implements EditorPortal {
   private readonly sessions: EditorSessions;
   private readonly audit: AuditLog;
   private readonly inboxView: Inbox;
+  private readonly desk: ThreadDesk;
   private readonly throttle = new LoginThrottle();
 
   constructor(
     db: Db,
     private readonly store: SubmissionStore,
+    threads: ThreadStore,
+    private readonly keyrings: KeyringStore,
     private readonly passwords: PasswordVerifier,
     private readonly settings: EditorSettings,
     readonly demo: boolean,
@@ -81,7 +98,8 @@ class EditorPortalService implements EditorPortal {
     this.accounts = new EditorAccounts(db);
     this.sessions = new EditorSessions(db, now);
     this.audit = new AuditLog(db);
-    this.inboxView = new Inbox(db, store, this.audit);
+    this.inboxView = new Inbox(db, this.audit);
+    this.desk = new ThreadDesk(this.inboxView, threads, keyrings, this.audit);
   }
 
   session(facts: RequestFacts): EditorSession | null {
@@ -160,23 +178,49 @@ class EditorPortalService implements EditorPortal {
   }
 
   async deleteSubmission(session: EditorSession, id: string): Promise<boolean> {
-    return this.store.deleteSubmission(id, {
-      sealedOnly: true,
-      withinTransaction: () => this.audit.record("delete", session.name, id),
+    // One audit line per submission removed (root first): each id an editor may have downloaded
+    // keeps a record of who deleted it.
+    return this.store.deleteThread(id, {
+      withinTransaction: (ids) => {
+        for (const removed of ids) this.audit.record("delete", session.name, removed);
+      },
     });
   }
 
   recordDownload(session: EditorSession, ids: readonly string[]): void {
     this.inboxView.recordDownload(session, ids);
   }
+
+  thread(id: string): ThreadDetails | null {
+    return this.desk.details(id);
+  }
+
+  addReply(session: EditorSession, threadId: string, bytes: Uint8Array): Promise<AddReplyResult> {
+    return this.desk.addReply(session.name, threadId, bytes);
+  }
+
+  keyringBundle(): KeyringBundle {
+    return this.keyrings.bundle;
+  }
 }
 
 export async function createEditorPortal(deps: {
   db: Db;
   store: SubmissionStore;
+  threads: ThreadStore;
+  keyrings: KeyringStore;
   settings: EditorSettings;
   demo: boolean;
   now?: () => number;
 }): Promise<EditorPortal> {
-  return new EditorPortalService(deps.db, deps.store, await PasswordVerifier.create(), deps.settings, deps.demo, deps.now ?? Date.now);
+  return new EditorPortalService(
+    deps.db,
+    deps.store,
+    deps.threads,
+    deps.keyrings,
+    await PasswordVerifier.create(),
+    deps.settings,
+    deps.demo,
+    deps.now ?? Date.now,
+  );
 }

@@ -1,7 +1,7 @@
 import "../../app/load-context";
 import type {} from "../../app/editor/context.server";
 /**
- * The editor listener (its own port): login, inbox, bundle downloads, deletion. Only /editor
+ * The editor listener (its own port): login, inbox, threads, bundle downloads, replies, deletion. Only /editor
  * paths reach Remix here (witness pages and their data URLs do not exist on this port), and every
  * editor route also refuses to run unless the load context says it is on this listener.
  */
@@ -9,7 +9,8 @@ import type express from "express";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import { createRequestHandler } from "@remix-run/express";
 import { sendError } from "../api/errors";
-import { editorDownloads, mutationGuard } from "../editors/http";
+import { editorDownloads, editorReplies, mutationGuard } from "../editors/http";
+import type { ThreadStore } from "../contacts/thread-store";
 import type { EditorPortal } from "../editors/portal";
 import type { SubmissionStore } from "../storage/submission-store";
 import { buildAssets, createBaseApp, headAsGet } from "./base-app";
@@ -19,6 +20,7 @@ export function createEditorApp(deps: {
   build: ServerBuild;
   portal: EditorPortal;
   store: SubmissionStore;
+  threads: ThreadStore;
   rootFingerprint: string;
   publicDir: string;
 }): express.Express {
@@ -30,7 +32,8 @@ export function createEditorApp(deps: {
   // The pages' own scripts and styles (the same build the witness listener serves).
   app.use("/build", buildAssets(deps.publicDir));
 
-  app.use(editorDownloads({ portal: deps.portal, store: deps.store }));
+  app.use(editorDownloads({ portal: deps.portal, store: deps.store, threads: deps.threads }));
+  app.use(editorReplies({ portal: deps.portal }));
 
   app.use(headAsGet);
 

@@ -1,12 +1,14 @@
 import "../../app/load-context";
 /**
- * The witness listener: the upload API, the built browser assets, and the Remix witness pages.
+ * The witness listener: the upload and contact APIs, the built browser assets, and the Remix witness pages.
  * No access log, no `trust proxy`, nothing that reads a client address or User-Agent.
  */
 import express from "express";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import { createRequestHandler } from "@remix-run/express";
 import { witnessApi } from "../api/witness-api";
+import { contactApi } from "../api/contact-api";
+import type { ContactService } from "../contacts/contact-service";
 import { sendError } from "../api/errors";
 import type { KeyringStore } from "../keyring/keyring-store";
 import type { SubmissionService } from "../submissions/service";
@@ -19,10 +21,14 @@ export function createWitnessApp(deps: {
   keyrings: KeyringStore;
   demo: boolean;
   limits: { partBytes: number; manifestBytes: number };
+  contacts: ContactService;
+  contactFloorMs: number;
   publicDir: string;
 }): express.Express {
   const app = createBaseApp("witness");
 
+  // Before the upload API, whose router ends in a catch-all 404.
+  app.use("/api/v1", contactApi({ contacts: deps.contacts, floorMs: deps.contactFloorMs }));
   app.use("/api/v1", witnessApi({ service: deps.service, keyrings: deps.keyrings, limits: deps.limits }));
   app.use("/api", (_req, res) => sendError(res, 404, "not_found", "no such API endpoint; the API is under /api/v1"));
 

@@ -58,6 +58,44 @@ const MIGRATIONS: readonly string[] = [
      action TEXT NOT NULL CHECK (action IN ('login_ok', 'login_failed', 'download', 'delete', 'logout')),
      submission_id TEXT
    ) STRICT;`,
+  // Two-way contact (docs/adr/0007-two-way-contact.md). A follow-up names its thread's root in
+  // thread_id (NULL for roots); thread_seq keeps the order follow-ups were linked in. The contact
+  // holds only what a seized server may hold: the SHA-256 of the login verifier, the witness's
+  // public key and its passphrase-encrypted secret key. Replies are small ciphertexts, kept in
+  // SQLite so each one commits durably in the same transaction as its row and its audit line.
+  // editor_audit is rebuilt to allow 'reply': SQLite cannot alter a CHECK constraint.
+  `ALTER TABLE submissions ADD COLUMN thread_id TEXT;
+   ALTER TABLE submissions ADD COLUMN thread_seq INTEGER;
+   CREATE INDEX submissions_thread ON submissions(thread_id) WHERE thread_id IS NOT NULL;
+   CREATE TABLE contacts (
+     submission_id TEXT PRIMARY KEY REFERENCES submissions(id) ON DELETE CASCADE,
+     login_sha256 TEXT NOT NULL UNIQUE,
+     public_key BLOB NOT NULL,
+     secret_key BLOB NOT NULL,
+     encryption_key_id TEXT NOT NULL,
+     created_day TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE replies (
+     id TEXT PRIMARY KEY,
+     thread_id TEXT NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     day TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     editor TEXT,
+     message BLOB NOT NULL,
+     UNIQUE (thread_id, sha256)
+   ) STRICT;
+   CREATE TABLE editor_audit_next (
+     seq INTEGER PRIMARY KEY,
+     day TEXT NOT NULL,
+     editor TEXT,
+     action TEXT NOT NULL CHECK (action IN ('login_ok', 'login_failed', 'download', 'delete', 'logout', 'reply')),
+     submission_id TEXT
+   ) STRICT;
+   INSERT INTO editor_audit_next (seq, day, editor, action, submission_id) SELECT seq, day, editor, action, submission_id FROM editor_audit;
+   DROP TABLE editor_audit;
+   ALTER TABLE editor_audit_next RENAME TO editor_audit;`,
 ];
 
 export function openDb(file: string): Db {

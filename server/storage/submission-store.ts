@@ -25,6 +25,8 @@ export interface SubmissionStatus {
   sealedDay: string | null;
   keyringVersion: number;
   totalBytes: number;
+  /** The thread's root for a follow-up (docs/adr/0007-two-way-contact.md); null for a root. */
+  threadId: string | null;
   parts: StoredPart[];
 }
 
@@ -48,10 +50,15 @@ interface SubmissionRow {
   sealed_day: string | null;
   keyring_version: number;
   total_bytes: number;
+  thread_id: string | null;
 }
 
 function isSubmissionRow(row: unknown): row is SubmissionRow {
-  return typeof row === "object" && row !== null && "id" in row && "created_day" in row;
+  return typeof row === "object" && row !== null && "id" in row && "created_day" in row && "thread_id" in row;
+}
+
+function idsOf(rows: unknown[]): string[] {
+  return rows.flatMap((row) => (typeof row === "object" && row !== null && "id" in row && typeof row.id === "string" ? [row.id] : []));
 }
 
 function isStoredPart(row: unknown): row is StoredPart {
@@ -130,7 +137,7 @@ export class SubmissionStore {
 
   private submissionRow(id: string): SubmissionRow | null {
     const row: unknown = this.db
-      .prepare("SELECT id, created_day, sealed_day, keyring_version, total_bytes FROM submissions WHERE id = ?")
+      .prepare("SELECT id, created_day, sealed_day, keyring_version, total_bytes, thread_id FROM submissions WHERE id = ?")
       .get(id);
     return isSubmissionRow(row) ? row : null;
   }
@@ -154,6 +161,7 @@ export class SubmissionStore {
       sealedDay: row.sealed_day,
       keyringVersion: row.keyring_version,
       totalBytes: row.total_bytes,
+      threadId: row.thread_id,
       parts,
     };
   }
@@ -373,6 +381,7 @@ export class SubmissionStore {
    * line commits with the deletion or not at all). A crash after the commit leaves orphan files,
    * which recover() removes at the next start. Returns false when there was nothing to delete
    * (or, with sealedOnly, the submission is not sealed: unsealed ones belong to the upload API).
+   * Editors delete through deleteThread: a thread root never goes without its follow-ups.
    */
   async deleteSubmission(id: string, options: { sealedOnly?: boolean; withinTransaction?: () => void } = {}): Promise<boolean> {
     return this.lock.run(id, async () => {
@@ -393,6 +402,61 @@ export class SubmissionStore {
       this.db.pragma("wal_checkpoint(TRUNCATE)");
       return true;
     });
+  }
+
+  /**
+   * Runs `work` while holding the submission's lock, the one part uploads and seals take: a
+   * change to the submission's row (e.g. linking a follow-up) cannot interleave with them.
+   */
+  locked<T>(id: string, work: () => Promise<T> | T): Promise<T> {
+    return this.lock.run(id, async () => work());
+  }
+
+  /**
+   * Deletes a sealed thread root and everything of its thread for good: its follow-ups (sealed or
+   * still uploading: rows, parts, download records, blob directories) and, by cascade, its
+   * contact record and replies, in one transaction; then the blob directories, as
+   * deleteSubmission does. Holds the lock of every submission it deletes, so no part upload or
+   * seal of a follow-up runs in between; a follow-up linked after the locks were taken makes it
+   * start over with that one locked too. `withinTransaction` gets the deleted ids (root first)
+   * and commits with the deletion (the audit lines). Returns false for an id that is not a
+   * sealed root: a follow-up is deleted only with its thread.
+   */
+  async deleteThread(rootId: string, options: { withinTransaction?: (ids: readonly string[]) => void } = {}): Promise<boolean> {
+    const followUpsOf = () => idsOf(this.db.prepare("SELECT id FROM submissions WHERE thread_id = ? ORDER BY thread_seq, id").all(rootId));
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const locked = new Set(followUpsOf());
+      const outcome = await this.withLocks([rootId, ...locked], async (): Promise<"deleted" | "absent" | "retry"> => {
+        const ids = this.db.transaction((): string[] | "absent" | "retry" => {
+          const root = this.submissionRow(rootId);
+          if (!root || root.sealed_day === null || root.thread_id !== null) return "absent";
+          const followUps = followUpsOf();
+          if (followUps.some((id) => !locked.has(id))) return "retry";
+          const remove = this.db.prepare("DELETE FROM submissions WHERE id = ?");
+          for (const id of followUps) remove.run(id);
+          remove.run(rootId);
+          const all = [rootId, ...followUps];
+          options.withinTransaction?.(all);
+          return all;
+        })();
+        if (typeof ids === "string") return ids;
+        for (const id of ids) await rm(path.join(this.blobsDir, id), { recursive: true, force: true });
+        await fsyncDir(this.blobsDir);
+        // As in deleteSubmission: older copies of the wiped pages (replies are ciphertext in the
+        // database) must not wait in the write-ahead log for SQLite's next checkpoint.
+        this.db.pragma("wal_checkpoint(TRUNCATE)");
+        return "deleted";
+      });
+      if (outcome !== "retry") return outcome === "deleted";
+    }
+    throw new Error("the thread kept changing while it was being deleted");
+  }
+
+  /** Takes the locks one after another in sorted order (no two callers can wait on each other). */
+  private withLocks<T>(ids: readonly string[], work: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(ids)].sort();
+    const step = (i: number): Promise<T> => (i === sorted.length ? work() : this.lock.run(sorted[i]!, () => step(i + 1)));
+    return step(0);
   }
 
   /** Removes unsealed submissions created more than `ttlDays` whole days ago. */

@@ -56,7 +56,15 @@ describe("downloading one submission", () => {
     const index = BundleIndexSchema.parse(JSON.parse(files.get(`${sealed.id}/index.json`)!.toString("utf8")));
     expect(index.submission).toBe(sealed.id);
     expect(index.parts.map((p) => p.name).sort()).toEqual(sealed.parts.map((p) => p.name).sort());
-    expect([...files.keys()].sort()).toEqual([`${sealed.id}/index.json`, ...sealed.parts.map((p) => `${sealed.id}/${p.name}`)].sort());
+    // One submission is a thread of one: its thread.json says so (no follow-ups, no replies, no key).
+    expect([...files.keys()].sort()).toEqual([`${sealed.id}/index.json`, `${sealed.id}/thread.json`, ...sealed.parts.map((p) => `${sealed.id}/${p.name}`)].sort());
+    expect(JSON.parse(files.get(`${sealed.id}/thread.json`)!.toString("utf8"))).toEqual({
+      format: "testigo-thread/1",
+      thread: sealed.id,
+      followUps: [],
+      replies: [],
+      witnessKey: null,
+    });
     for (const part of sealed.parts) {
       const inBundle = files.get(`${sealed.id}/${part.name}`)!;
       expect(Buffer.compare(inBundle, Buffer.from(part.bytes)), part.name).toBe(0);

@@ -55,6 +55,8 @@ export async function buildSubmission(args: {
   report?: Partial<Manifest["report"]>;
   chunkSize?: number;
   id?: string;
+  /** A follow-up names its thread inside the manifest (docs/adr/0007-two-way-contact.md). */
+  thread?: string;
 }): Promise<BuiltSubmission> {
   const id = args.id ?? newSubmissionId();
   const chunkSize = args.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -84,6 +86,7 @@ export async function buildSubmission(args: {
   }
   const manifest: Manifest = {
     format: FORMAT_ID, submission: id, language: "es",
+    ...(args.thread !== undefined ? { thread: args.thread } : {}),
     report: { what: "", where: "", when: "", who: "", ...args.report },
     files,
   };
