@@ -6,19 +6,22 @@ import { decryptCommand } from "./decrypt/command";
 import { EDITORS_USAGE, editorsCommand } from "./editors/command";
 import { exportCommand } from "./export/command";
 import { KEYS_USAGE, keysCommand } from "./keys/command";
+import { REPLY_USAGE, replyCommand } from "./reply/command";
 
 const USAGE = `usage: testigo <command> [options]
 
 commands:
   decrypt BUNDLE|DIR... --key SECRET.asc --out DIR [--salvage] [--passphrase-file FILE]
-      verify and decrypt submissions (export bundles, or folders of parts), offline
-  export --out DIR [--since YYYY-MM-DD] [--headers-only]
+      verify and decrypt submissions (export bundles, thread bundles with their follow-ups and
+      replies, or folders of parts), offline
+${REPLY_USAGE}  export --out DIR [--since YYYY-MM-DD] [--headers-only]
       on the server host: write each sealed submission as a bundle (ciphertext only)
       (--headers-only: one small file of headers and manifests, for testigo keys rewrap)
 ${KEYS_USAGE}${EDITORS_USAGE}`;
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   decrypt: decryptCommand,
+  reply: replyCommand,
   export: exportCommand,
   keys: keysCommand,
   editors: editorsCommand,

@@ -1,6 +1,7 @@
 /**
- * The inbox: sealed submissions, newest day first, with what the server can know about them (day,
- * number of files, padded size) and what editors did (downloaded or not). Downloads are plain
+ * The inbox: threads (a witness's first sealed submission), newest day first, with what the server
+ * can know about them (day, number of files, padded size, follow-ups) and what editors did
+ * (downloaded or not, replied or not). Each row links to its thread's page; downloads are plain
  * links to the host's streaming bundle endpoints.
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
@@ -32,7 +33,7 @@ export default function Inbox() {
       <h1>Inbox</h1>
       {notice === "deleted" ? (
         <p className="notice notice--good" role="status">
-          The submission was deleted.
+          The submission was deleted. Its follow-ups, the replies and the witness's key went with it.
         </p>
       ) : null}
       <p data-testid="inbox-summary">
@@ -60,6 +61,9 @@ export default function Inbox() {
               <th scope="col" className="num">
                 Size (padded)
               </th>
+              <th scope="col" className="num">
+                Follow-ups
+              </th>
               <th scope="col">State</th>
               <th scope="col">Replies</th>
               <th scope="col">Actions</th>
@@ -70,18 +74,26 @@ export default function Inbox() {
               <tr key={e.id} data-submission={e.id}>
                 <td>{e.day}</td>
                 <td>
-                  <code title={e.id}>{e.ref}</code>
+                  <a href={`/editor/submissions/${e.id}`} data-testid="open-thread" aria-label={`Open thread ${e.ref}`}>
+                    <code title={e.id}>{e.ref}</code>
+                  </a>
                 </td>
                 <td className="num">{e.files}</td>
                 <td className="num">{formatBytes(e.paddedBytes, "en")}</td>
+                <td className="num" data-testid="follow-ups">
+                  {e.followUps}
+                </td>
                 <td>
                   <span className={`state state--${e.state}`} data-testid="state">
                     {e.state}
                   </span>
                 </td>
-                <td>{e.replies ? "yes" : "no"}</td>
+                <td data-testid="replies">{e.replies ? "yes" : "no"}</td>
                 <td>
                   <div className="inbox__row-actions">
+                    <a className="button button--small" href={`/editor/submissions/${e.id}`}>
+                      Open
+                    </a>
                     <a className="button button--small" href={`/editor/submissions/${e.id}/bundle`} download data-testid="download">
                       Download
                     </a>

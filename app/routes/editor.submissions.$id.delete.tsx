@@ -1,6 +1,8 @@
 /**
- * Deleting a submission: a confirmation page (GET), then a POST with the CSRF checks. The blobs
- * and every row go; the audit log keeps one line saying who deleted it and on which day.
+ * Deleting a thread: a confirmation page (GET), then a POST with the CSRF checks. The first
+ * submission, its follow-ups (blobs and rows), the replies and the witness's contact record (their
+ * key) go in one transaction (docs/adr/0007-two-way-contact.md); the audit log keeps one line
+ * saying who deleted it and on which day.
  */
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
@@ -34,7 +36,7 @@ export default function DeleteSubmission() {
   const { entry, csrf } = useLoaderData<typeof loader>();
   return (
     <>
-      <h1>Delete this submission?</h1>
+      <h1>Delete this thread?</h1>
       <dl>
         <dt>Day</dt>
         <dd>{entry.day}</dd>
@@ -48,12 +50,17 @@ export default function DeleteSubmission() {
         <dd>{formatBytes(entry.paddedBytes, "en")}</dd>
         <dt>State</dt>
         <dd>{entry.state}</dd>
+        <dt>Follow-ups</dt>
+        <dd>{entry.followUps}</dd>
+        <dt>Replies</dt>
+        <dd>{entry.replies ? "yes" : "none"}</dd>
       </dl>
       <div className="notice notice--warning">
         <p className="notice__title">This cannot be undone.</p>
         <p>
-          The encrypted files and every record of this submission are removed from the server. Only an audit line remains: that you deleted it
-          today. {entry.state === "new" ? "No editor has downloaded it yet." : ""}
+          The whole thread is removed from the server: this submission and every follow-up the witness sent (encrypted files and records), every
+          reply editors sent, and the witness&apos;s key and codename login, so the witness can no longer open the conversation. Only an audit
+          line remains: that you deleted it today. {entry.state === "new" ? "No editor has downloaded it yet." : ""}
         </p>
       </div>
       <form method="post" action={`/editor/submissions/${entry.id}/delete`} className="inbox-actions">
@@ -62,7 +69,7 @@ export default function DeleteSubmission() {
         <button type="submit" className="button button--danger-solid">
           Delete for good
         </button>
-        <a className="button" href="/editor">
+        <a className="button" href={`/editor/submissions/${entry.id}`}>
           Cancel
         </a>
       </form>

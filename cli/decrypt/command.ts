@@ -1,7 +1,8 @@
 /**
  * `testigo decrypt BUNDLE|DIR... --key SECRET.asc --out DIR [--salvage] [--passphrase-file F]`
- * A BUNDLE is an export bundle (tar, from the editor interface or `testigo export`); a DIR is one
- * submission's parts (named header-F, chunk-F-C, manifest), named by the submission id unless
+ * A BUNDLE is an export bundle (tar, from the editor interface or `testigo export`), possibly a
+ * thread bundle (a root, its follow-ups, thread.json, the witness's key and the replies); a DIR is
+ * one submission's parts (named header-F, chunk-F-C, manifest), named by the submission id unless
  * --id is given. Offline: opens no socket.
  */
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
@@ -13,7 +14,8 @@ import { SubmissionIdSchema } from "../../app/envelope/format";
 import { pgpConfig } from "../../app/envelope/pgp-config";
 import { readPassphrase } from "../passphrase";
 import { verifyAndDecryptSubmission, type SubmissionResult } from "./verify-submission";
-import { unpackBundle } from "./read-bundle";
+import { unpackBundle, type UnpackedBundle } from "./read-bundle";
+import { verifyAndDecryptThread } from "./verify-thread";
 
 const Options = z.object({
   key: z.array(z.string().min(1)).min(1, "--key SECRET.asc is required"),
@@ -50,6 +52,13 @@ async function freshOutDir(root: string, id: string): Promise<string> {
   return dir;
 }
 
+/** Follow-ups in the bundle whose (server-written) index links them to `thread`: id → day. */
+function followUpsOf(bundle: UnpackedBundle, thread: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const s of bundle.submissions) if (s.index?.thread === thread) found.set(s.id, s.index.day);
+  return found;
+}
+
 export async function decryptCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -73,6 +82,12 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${result.submissionId}: ${result.ok ? "OK" : "PROBLEMS (see verification.txt)"} -> ${outDir}\n`);
     for (const p of result.problems) process.stdout.write(`  ${p}\n`);
     for (const f of result.files) for (const p of f.problems) process.stdout.write(`  file ${f.index + 1}: ${p}\n`);
+    const thread = result.thread;
+    if (thread) {
+      process.stdout.write(`  thread: ${thread.followUps.length} follow-up(s), ${thread.replies.filter((r) => r.ok).length} of ${thread.replies.length} reply(ies) decrypted into replies/\n`);
+      for (const p of thread.problems) process.stdout.write(`  thread: ${p}\n`);
+      for (const r of thread.replies) for (const p of r.problems) process.stdout.write(`  reply ${r.n}: ${p}\n`);
+    }
   };
   await mkdir(options.data.out, { recursive: true });
   for (const input of positionals) {
@@ -85,14 +100,26 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     }
     const scratch = await mkdtemp(path.join(options.data.out, ".unpack-"));
     try {
-      for (const unpacked of await unpackBundle(input, scratch)) {
+      const bundle = await unpackBundle(input, scratch);
+      for (const unpacked of bundle.submissions) {
         const outDir = await freshOutDir(options.data.out, unpacked.id);
+        const threadFiles = bundle.threads.get(unpacked.id);
+        const thread = threadFiles
+          ? await verifyAndDecryptThread({ thread: threadFiles, keys, outDir, followUpsInBundle: followUpsOf(bundle, unpacked.id) })
+          : undefined;
         report(
           await verifyAndDecryptSubmission({
             dir: unpacked.dir, submissionId: unpacked.id, keys, outDir, salvage: options.data.salvage, knownProblems: unpacked.problems,
+            expectedThread: unpacked.index?.thread, thread,
           }),
           outDir,
         );
+      }
+      // Replies or a thread index without the root they belong to: nothing to check them against.
+      for (const id of bundle.threads.keys()) {
+        if (bundle.submissions.some((s) => s.id === id)) continue;
+        allOk = false;
+        process.stdout.write(`${id}: PROBLEMS: the bundle holds this thread's files but not its first submission\n`);
       }
     } finally {
       // Only ciphertext was unpacked here; the plaintext is in the submission's folder.

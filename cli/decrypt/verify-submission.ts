@@ -13,6 +13,7 @@ import { decryptChunk, decryptHeader, decryptManifest } from "../../app/envelope
 import { encryptedPacketOf } from "../../app/envelope/header-content";
 import { partName, type Manifest, type SubmissionId } from "../../app/envelope/format";
 import { safeFileName } from "./safe-name";
+import type { ThreadResult } from "./verify-thread";
 
 /** A bundle's unencrypted index, unpacked beside the parts; bookkeeping, not a part. */
 const BUNDLE_INDEX_FILE = "index.json";
@@ -34,6 +35,8 @@ export interface SubmissionResult {
   manifest: Manifest | null;
   files: FileResult[];
   problems: string[];
+  /** For a thread's root: its follow-ups and replies, checked by verifyAndDecryptThread. */
+  thread: ThreadResult | null;
 }
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
@@ -151,9 +154,16 @@ export async function verifyAndDecryptSubmission(args: {
   salvage?: boolean;
   /** Problems found before decryption (e.g. a bundle whose parts differ from its index). */
   knownProblems?: readonly string[];
+  /**
+   * The thread the bundle's index says this follow-up belongs to. The server wrote that; the
+   * witness's manifest must say the same, or the server linked what the witness did not.
+   */
+  expectedThread?: string;
+  /** This submission is a thread's root: the thread's checked follow-ups and replies. */
+  thread?: ThreadResult;
 }): Promise<SubmissionResult> {
   const result: SubmissionResult = {
-    submissionId: args.submissionId, ok: false, manifest: null, files: [], problems: [...(args.knownProblems ?? [])],
+    submissionId: args.submissionId, ok: false, manifest: null, files: [], problems: [...(args.knownProblems ?? [])], thread: args.thread ?? null,
   };
   const manifestBytes = await readPart(args.dir, "manifest");
   if (!manifestBytes) {
@@ -167,6 +177,13 @@ export async function verifyAndDecryptSubmission(args: {
     return result;
   }
   const manifest = result.manifest;
+  if (args.expectedThread !== undefined && manifest.thread !== args.expectedThread) {
+    result.problems.push(
+      manifest.thread === undefined
+        ? `thread: the bundle links this submission to thread ${args.expectedThread}, but the witness's manifest names no thread`
+        : `thread: the bundle links this submission to thread ${args.expectedThread}, but the witness's manifest names thread ${manifest.thread}`,
+    );
+  }
   const expected = new Set<string>(["manifest"]);
   for (const entry of manifest.files) {
     expected.add(partName({ kind: "header", file: entry.file }));
@@ -183,13 +200,13 @@ export async function verifyAndDecryptSubmission(args: {
       await decryptFile({ dir: args.dir, outDir: args.outDir, submissionId: args.submissionId, keys: args.keys, entry, salvage: args.salvage ?? false }),
     );
   }
-  await writeFile(path.join(args.outDir, "report.md"), renderReport(manifest), { flag: "wx", mode: 0o600 });
-  result.ok = result.problems.length === 0 && result.files.every((f) => f.ok);
+  await writeFile(path.join(args.outDir, "report.md"), renderReport(manifest, result.thread), { flag: "wx", mode: 0o600 });
+  result.ok = result.problems.length === 0 && result.files.every((f) => f.ok) && (result.thread?.ok ?? true);
   await writeFile(path.join(args.outDir, "verification.txt"), renderVerification(result), { flag: "wx", mode: 0o600 });
   return result;
 }
 
-function renderReport(manifest: Manifest): string {
+function renderReport(manifest: Manifest, thread: ThreadResult | null): string {
   const r = manifest.report;
   const section = (title: string, text: string) => `## ${title}\n\n${text.trim() === "" ? "(empty)" : text}\n`;
   return [
@@ -200,7 +217,19 @@ function renderReport(manifest: Manifest): string {
     section("When", r.when),
     section("Who was involved", r.who),
     `## Files\n\n${manifest.files.map((f) => `- ${JSON.stringify(f.name)} (${f.type || "unknown type"}, ${f.size} bytes)`).join("\n") || "(none)"}\n`,
+    ...(manifest.thread !== undefined ? [`## Thread\n\nA follow-up: the witness's manifest names thread ${manifest.thread}. Its first submission, with the editors' replies, decrypts into the folder ../${manifest.thread}/ when it is in the same bundle.\n`] : []),
+    ...(thread ? renderThreadReport(thread) : []),
   ].join("\n");
+}
+
+function renderThreadReport(thread: ThreadResult): string[] {
+  const followUps = thread.followUps.map((f) => `- ${f.id} (${f.day})${f.inBundle ? `: decrypted in the folder ../${f.id}/` : ": NOT in this bundle"}`);
+  const replies = thread.replies.map((r) => `- ${r.n}. ${r.day}: ${r.writtenAs ?? "NOT written (see verification.txt)"}`);
+  return [
+    `## Follow-ups\n\nThe witness came back with ${thread.followUps.length} follow-up submission(s).\n\n${followUps.join("\n") || "(none)"}\n`,
+    `## Replies\n\nEditors sent ${thread.replies.length} reply(ies) to the witness, decrypted into replies/.\n\n${replies.join("\n") || "(none)"}\n`,
+    `Witness key: ${thread.witnessKeyFingerprint ?? "(none: the witness chose no codename)"}\n`,
+  ];
 }
 
 function renderVerification(result: SubmissionResult): string {
@@ -218,6 +247,19 @@ function renderVerification(result: SubmissionResult): string {
     lines.push(`  sha256 (decrypted): ${f.sha256Actual ?? "(none)"}`);
     lines.push(`  result: ${f.ok ? "OK" : "FAILED"}`);
     for (const p of f.problems) lines.push(`  problem: ${p}`);
+  }
+  const thread = result.thread;
+  if (thread) {
+    lines.push(`thread ${thread.thread}: ${thread.ok ? "OK" : "PROBLEMS FOUND"}`);
+    lines.push(`  witness key: ${thread.witnessKeyFingerprint ?? "(none)"}`);
+    for (const p of thread.problems) lines.push(`  problem: ${p}`);
+    for (const f of thread.followUps) lines.push(`follow-up ${f.id} (${f.day}): ${f.inBundle ? `see ../${f.id}/verification.txt` : "MISSING from the bundle"}`);
+    for (const r of thread.replies) {
+      lines.push(`reply ${r.n}: ${r.id} (${r.day})`);
+      lines.push(`  written as: ${r.writtenAs ?? "(not written)"}`);
+      lines.push(`  result: ${r.ok ? "OK" : "FAILED"}`);
+      for (const p of r.problems) lines.push(`  problem: ${p}`);
+    }
   }
   return `${lines.join("\n")}\n`;
 }

@@ -84,7 +84,7 @@ describe("an editor in Chromium", () => {
     await download.saveAs(saved);
     expect(await download.failure()).toBeNull();
     const entries = await tarEntries(saved);
-    expect([...entries.keys()].sort()).toEqual([`${sub.id}/index.json`, ...sub.parts.map((p) => `${sub.id}/${p.name}`)].sort());
+    expect([...entries.keys()].sort()).toEqual([`${sub.id}/index.json`, `${sub.id}/thread.json`, ...sub.parts.map((p) => `${sub.id}/${p.name}`)].sort());
     for (const part of sub.parts) {
       expect(createHash("sha256").update(entries.get(`${sub.id}/${part.name}`)!).digest("hex"), part.name).toBe(
         createHash("sha256").update(part.bytes).digest("hex"),
