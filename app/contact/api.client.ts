@@ -22,6 +22,7 @@ import { Retrier } from "~/submit/retry.client";
 
 const ErrorCodeSchema = z.object({ error: z.object({ code: z.string() }) });
 const LinkedSchema = z.object({ linked: z.literal(true) });
+const RegisteredSchema = z.object({ registered: z.literal(true), thread: z.string() });
 
 export interface ContactClientOptions {
   fetch?: FetchLike;
@@ -48,8 +49,9 @@ export function fromBase64(text: string): Uint8Array {
   return out;
 }
 
+/** The error code of an answer; the body is read to its end (an unread body stays open). */
 async function errorCode(response: Response): Promise<string | null> {
-  const parsed = ErrorCodeSchema.safeParse(await jsonBody(response.clone()));
+  const parsed = ErrorCodeSchema.safeParse(await jsonBody(response));
   return parsed.success ? parsed.data.error.code : null;
 }
 
@@ -107,9 +109,19 @@ export function createContactClient(options: ContactClientOptions = {}) {
     });
   }
 
-  /** 429 challenge_failed is a new round, not a retry of the same (single-use) solution. */
-  async function challengeFailed(response: Response): Promise<boolean> {
-    return response.status === 429 && (await errorCode(response)) === "challenge_failed";
+  /**
+   * The answers every proven call shares: 429 challenge_failed is a new round, not a retry of the
+   * same (single-use) solution; 404 is the one answer to an unknown codename.
+   */
+  async function provenFailure(response: Response, what: string): Promise<Outcome<{ kind: "challenge_failed" }>> {
+    if (response.status === 404) {
+      await jsonBody(response);
+      return fatal(unknownCodename());
+    }
+    if (response.status === 429) {
+      return (await errorCode(response)) === "challenge_failed" ? { kind: "ok", value: { kind: "challenge_failed" } } : retry(`${what}: HTTP 429`);
+    }
+    return classifyFailure(response, what);
   }
 
   return {
@@ -118,8 +130,10 @@ export function createContactClient(options: ContactClientOptions = {}) {
       const body = { format: CONTACT_FORMAT_VERSION, login, publicKey: base64(keys.publicKey), secretKey: base64(keys.secretKey) };
       return withRetrier((retrier) =>
         postJson(retrier, "codename", `/submissions/${submissionId}/contact`, body, async (response) => {
-          if (response.status === 201 || response.status === 200) return { kind: "ok", value: undefined };
-          return classifyFailure(response, "codename");
+          if (response.status !== 201 && response.status !== 200) return classifyFailure(response, "codename");
+          // Read to the end: an unread body keeps the request open in the browser.
+          const parsed = RegisteredSchema.safeParse(await jsonBody(response));
+          return parsed.success && parsed.data.thread === submissionId ? { kind: "ok", value: undefined } : retry("codename: unreadable acknowledgement");
         }),
       );
     },
@@ -127,9 +141,7 @@ export function createContactClient(options: ContactClientOptions = {}) {
     /** The thread behind a login verifier, or SubmitError "unknown-codename". */
     open(login: string): Promise<ThreadView> {
       return proven<ThreadView>("open", "/contact/open", { login }, async (response) => {
-        if (await challengeFailed(response)) return { kind: "ok", value: { kind: "challenge_failed" } };
-        if (response.status === 404) return fatal(unknownCodename());
-        if (response.status !== 200) return classifyFailure(response, "open");
+        if (response.status !== 200) return provenFailure(response, "open");
         const parsed = ThreadViewSchema.safeParse(await jsonBody(response));
         return parsed.success ? { kind: "ok", value: { kind: "done", value: parsed.data } } : retry("open: unreadable answer");
       });
@@ -138,9 +150,7 @@ export function createContactClient(options: ContactClientOptions = {}) {
     /** Before its seal, a follow-up joins the thread (idempotent). */
     async linkFollowUp(login: string, submission: SubmissionId): Promise<void> {
       await proven<true>("follow-up", "/contact/follow-ups", { login, submission }, async (response) => {
-        if (await challengeFailed(response)) return { kind: "ok", value: { kind: "challenge_failed" } };
-        if (response.status === 404) return fatal(unknownCodename());
-        if (response.status !== 200) return classifyFailure(response, "follow-up");
+        if (response.status !== 200) return provenFailure(response, "follow-up");
         const parsed = LinkedSchema.safeParse(await jsonBody(response));
         return parsed.success ? { kind: "ok", value: { kind: "done", value: true } } : retry("follow-up: unreadable answer");
       });

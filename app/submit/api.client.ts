@@ -79,7 +79,11 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 export async function classifyFailure(response: Response, what: string): Promise<Outcome<never>> {
-  if (isRetryableStatus(response.status)) return retry(`${what}: HTTP ${response.status}`);
+  if (isRetryableStatus(response.status)) {
+    // Read to its end even so: an unread body keeps the request open in the browser.
+    await response.arrayBuffer().catch(() => undefined);
+    return retry(`${what}: HTTP ${response.status}`);
+  }
   const message = await serverMessage(response);
   switch (response.status) {
     case 507:
@@ -173,7 +177,10 @@ export function createSubmissionApi(options: ApiOptions): SubmissionApi {
 
     getSubmission: (id, signal) =>
       attempt(options, "status", `/submissions/${id}`, { method: "GET" }, 0, signal, async (response) => {
-        if (response.status === 404) return { kind: "ok", value: { sealed: false, parts: new Map<string, string>() } satisfies SubmissionStatus };
+        if (response.status === 404) {
+          await jsonBody(response);
+          return { kind: "ok", value: { sealed: false, parts: new Map<string, string>() } satisfies SubmissionStatus };
+        }
         if (response.status !== 200) return classifyFailure(response, "status");
         const parsed = SubmissionStatusSchema.safeParse(await jsonBody(response));
         if (!parsed.success || parsed.data.id !== id) return retry("status: unreadable answer");
