@@ -1,7 +1,10 @@
 /**
- * `testigo export --out DIR [--since YYYY-MM-DD]` on the server host: writes every sealed
- * submission (since the day, if given) as one bundle file each, for operators moving ciphertext
- * on removable media. Reads TESTIGO_DATA_DIR like the server; writes nothing into it.
+ * `testigo export --out DIR [--since YYYY-MM-DD]` on the server host: writes every thread with a
+ * sealed submission (since the day, if given) as one bundle file each, for operators moving
+ * ciphertext on removable media: the first submission, its sealed follow-ups, the replies and the
+ * witness's public key, exactly as the editor interface's thread download has them (so
+ * `testigo decrypt` and `testigo reply` read either). Reads TESTIGO_DATA_DIR like the server;
+ * writes nothing into it.
  *
  * `--headers-only` writes instead one small headers file (server/export/headers-file.ts) holding
  * every selected submission's headers and manifest, for `testigo keys rewrap` on the offline
@@ -15,7 +18,8 @@ import { z } from "zod";
 import { loadConfig } from "../../server/config";
 import { openDb } from "../../server/storage/db";
 import { SubmissionStore } from "../../server/storage/submission-store";
-import { writeBundle } from "../../server/export/bundle-writer";
+import { ThreadStore } from "../../server/contacts/thread-store";
+import { planThreadBundle, writeThreadBundle } from "../../server/export/thread-bundle";
 import { bundleFileName } from "../../server/export/bundle-name";
 import { HEADERS_FORMAT, entryName, writeHeadersFile, type HeadersFile } from "../../server/export/headers-file";
 import { parsePartName } from "../../app/envelope/format";
@@ -39,12 +43,20 @@ export async function exportCommand(argv: string[]): Promise<number> {
     await mkdir(options.data.out, { recursive: true });
     const sealed = store.listSealed({ sinceDay: options.data.since });
     if (options.data["headers-only"]) return await exportHeaders(store, sealed.map((s) => s.id), options.data.out);
+    // A follow-up sealed since the day brings its whole thread: an editor reads it in context.
+    const threads = new ThreadStore(db);
+    const roots = new Map<string, string>();
     for (const s of sealed) {
-      const target = path.join(options.data.out, bundleFileName(s.sealedDay, s.id));
+      const root = threads.threadOf(s.id) ?? s.id;
+      const rootStatus = store.status(root);
+      if (rootStatus?.sealedDay && !roots.has(root)) roots.set(root, rootStatus.sealedDay);
+    }
+    for (const [root, day] of roots) {
+      const target = path.join(options.data.out, bundleFileName(day, root));
       const temp = `${target}.partial`;
       const out = createWriteStream(temp, { flags: "wx", mode: 0o600 });
       try {
-        await writeBundle(store, [s.id], out);
+        await writeThreadBundle(planThreadBundle(store, threads, root), out);
         await rename(temp, target);
       } catch (error) {
         await unlink(temp).catch(() => undefined);
@@ -52,7 +64,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
       }
       process.stdout.write(`${path.basename(target)}\n`);
     }
-    process.stdout.write(`exported ${sealed.length} sealed submission(s) to ${options.data.out}\n`);
+    process.stdout.write(`exported ${sealed.length} sealed submission(s) in ${roots.size} thread bundle(s) to ${options.data.out}\n`);
     return 0;
   } finally {
     db.close();
