@@ -4,7 +4,9 @@
 #   scripts/gpg-decrypt-submission.sh [--id SUBMISSION_ID] SUBMISSION_DIR OUT_DIR
 #
 # SUBMISSION_DIR holds the stored parts of one submission (header-F, chunk-F-C, manifest), e.g. a
-# copy of the server's blobs/<id>/ folder. OUT_DIR must not exist yet (or be empty); it receives
+# copy of the server's blobs/<id>/ folder or a bundle's <id>/ folder (its index.json, and a
+# thread's thread.json, witness-key.pgp and replies/ are skipped: `gpg -d replies/ID.pgp` reads a
+# reply). OUT_DIR must not exist yet (or be empty); it receives
 #   file-F          the decrypted, verified files (named by index, never by the sender's name)
 #   manifest.json   the decrypted manifest (report, file names and types, hashes), padding removed
 #   report.txt      a readable summary
@@ -159,8 +161,11 @@ try:
     m = json.loads(open(raw, "rb").read().decode("utf-8"))
 except Exception as e:
     fail(f"not UTF-8 JSON ({e})")
-if not isinstance(m, dict) or set(m) != {"format", "submission", "language", "report", "files"}:
+# A follow-up's manifest also names its thread (the witness's first submission).
+if not isinstance(m, dict) or set(m) - {"thread"} != {"format", "submission", "language", "report", "files"}:
     fail("unexpected fields")
+if "thread" in m and not (isinstance(m["thread"], str) and re.fullmatch(r"[0-9a-f]{32}", m["thread"])):
+    fail("bad thread")
 if m["format"] != "testigo/1": fail("format is not testigo/1")
 if m["submission"] != sid: fail(f"names submission {m['submission']!r}, expected {sid}")
 if m["language"] not in ("es", "en"): fail("bad language")
@@ -190,7 +195,9 @@ for i, f in enumerate(files):
         sums.append(f"{h}  chunk-{i}-{c}")
         expected.add(f"chunk-{i}-{c}")
     rows.append(f"{i} {f['chunks']} {f['size']} {f['paddedSize']} {f['chunkSize']} {f['sha256']} {f['chunkKeySha256']}")
-present = set(os.listdir(in_dir))
+# A bundle's own files are not parts: its index, and in a thread's first submission the thread's
+# index, the witness's public key and the replies (each an ordinary message: gpg -d decrypts it).
+present = set(os.listdir(in_dir)) - {"index.json", "thread.json", "witness-key.pgp", "replies"}
 missing = sorted(expected - present)
 extra = sorted(present - expected)
 if missing: fail(f"parts listed but missing (dropped?): {', '.join(missing[:20])}")
@@ -269,6 +276,8 @@ import json, sys
 m = json.load(open(sys.argv[1], encoding="utf-8"))
 r = m["report"]
 lines = [f"Submission {m['submission']} (language: {m['language']}): every part verified.", ""]
+if "thread" in m:
+    lines[1:1] = [f"A follow-up in the thread of submission {m['thread']} (named by the witness, inside the encryption)."]
 for k in ("what", "where", "when", "who"):
     lines.append(f"{k}: {r[k]}")
 lines.append("")
