@@ -45,11 +45,14 @@ const EnvSchema = z.object({
   /**
    * Two-way contact (docs/adr/0007-two-way-contact.md): the proof of work every codename login
    * spends. Base bits while unknown codenames arrive slowly; one more bit per doubling of the
-   * failures of the last minute beyond the free allowance, up to the ceiling (which bounds what
-   * a witness's phone must solve under attack: 24 bits is tens of seconds).
+   * failures of the last minute beyond the free allowance, up to the ceiling. The ceiling is what
+   * an attacker with enough CPU can push EVERY witness to, so it is set by the slowest witness:
+   * 2^20 ≈ 1M hashes, about 4 to 7 s in Tor Browser "Safer" on this project's 2-core VM (Web
+   * Crypto, no JIT; `npm run bench`) and tens of seconds on a cheap phone. 24 bits would be 16x
+   * that: minutes per login, and over a minute on the VM alone without Web Crypto.
    */
   TESTIGO_CONTACT_POW_BASE_BITS: z.coerce.number().int().min(0).max(32).default(14),
-  TESTIGO_CONTACT_POW_MAX_BITS: z.coerce.number().int().min(0).max(32).default(24),
+  TESTIGO_CONTACT_POW_MAX_BITS: z.coerce.number().int().min(0).max(32).default(20),
   TESTIGO_CONTACT_FREE_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   /** Every codename login takes at least this long, so found and not found look alike in time. */
   TESTIGO_CONTACT_FLOOR_MS: z.coerce.number().int().min(0).max(60_000).default(400),

@@ -41,10 +41,14 @@ export const ContactRegistrationSchema = z
   .strict();
 export type ContactRegistration = z.infer<typeof ContactRegistrationSchema>;
 
-/** GET /api/v1/contact/challenge: a proof-of-work puzzle (app/codename/pow.ts). */
+/**
+ * GET /api/v1/contact/challenge: a proof-of-work puzzle (app/codename/pow.ts). `challenge` is
+ * opaque to the witness: 37 bytes in lowercase hex (random, issue time, bits, the server's MAC;
+ * server/contacts/challenges.ts), so the server keeps no state per puzzle it hands out.
+ */
 export const ChallengeSchema = z
   .object({
-    challenge: Hex64,
+    challenge: z.string().regex(/^[0-9a-f]{74}$/),
     bits: z.number().int().min(0).max(32),
     expiresInSeconds: z.number().int().min(1),
   })

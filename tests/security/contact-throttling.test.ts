@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkSolution } from "~/codename/pow";
-import { ThreadViewSchema } from "~/contact/format";
+import { ChallengeSchema, ThreadViewSchema } from "~/contact/format";
 import { randomBytes } from "~/envelope/hex";
 import { CHALLENGE_TTL_SECONDS, ChallengeBook } from "../../server/contacts/challenges";
 import type { RawResponse } from "../support/portal";
@@ -57,12 +57,19 @@ describe("against a running portal", () => {
       expectChallengeFailed(await rawPostJson(witnessUrl, "/api/v1/contact/open", { login }));
       // A challenge the server never issued.
       expectChallengeFailed(await openThread(witnessUrl, login, { challenge: newLogin(), nonce: "0", bits: 0 }));
-      // An issued challenge with a nonce that does not solve it; then that challenge is spent.
+      // An issued challenge with a nonce that does not solve it (another challenge's solution is
+      // just a wrong nonce here). Challenges are stateless, so nothing is spent: the server
+      // refused before looking at the login, and that is all a wrong nonce gets.
       const challenge = await getChallenge(witnessUrl);
       const unsolved = { challenge: challenge.challenge, nonce: wrongNonce(challenge.challenge, challenge.bits), bits: challenge.bits };
       expectChallengeFailed(await openThread(witnessUrl, login, unsolved));
       const solution = await solvedProof(witnessUrl);
-      expectChallengeFailed(await openThread(witnessUrl, login, { ...solution, challenge: challenge.challenge }));
+      if (!checkSolution(challenge.challenge, challenge.bits, solution.nonce)) {
+        expectChallengeFailed(await openThread(witnessUrl, login, { ...solution, challenge: challenge.challenge }));
+      }
+      // A challenge altered by one hex digit (its bits byte: the difficulty) is refused.
+      const lowered = `${challenge.challenge.slice(0, 40)}00${challenge.challenge.slice(42)}`;
+      expectChallengeFailed(await openThread(witnessUrl, login, { challenge: lowered, nonce: "0", bits: 0 }));
       // A solved challenge works once; the same again is refused.
       expect((await openThread(witnessUrl, login, solution)).status).toBe(200);
       expectChallengeFailed(await openThread(witnessUrl, login, solution));
@@ -117,19 +124,106 @@ describe("the challenge book (clock under test control)", () => {
     expect(book.issue().bits).toBe(2);
   });
 
-  it("challenges are single-use, expire, and the oldest goes first when the book is full", () => {
-    let now = 5_000_000;
-    const book = new ChallengeBook({ ...settings, powBaseBits: 0 }, () => now, 3);
-    const a = book.issue();
-    expect(book.spend(a.challenge, "0")).toBe(true);
-    expect(book.spend(a.challenge, "0")).toBe(false);
+  /** A nonce that solves the challenge at the bits it was issued with. */
+  const solve = (challenge: { challenge: string; bits: number }) => {
+    for (let n = 0; ; n++) if (checkSolution(challenge.challenge, challenge.bits, String(n))) return String(n);
+  };
 
+  /** The challenge with one hex digit changed at `index` (a different, still lowercase digit). */
+  const flipDigit = (challenge: string, index: number) => {
+    const digit = challenge[index] === "0" ? "1" : "0";
+    return challenge.slice(0, index) + digit + challenge.slice(index + 1);
+  };
+
+  it("challenges are stateless: one issued before 30,000 others is still good (no eviction)", () => {
+    const now = 5_000_000;
+    const book = new ChallengeBook({ ...settings, powBaseBits: 4 }, () => now);
+    const witness = book.issue();
+    expect(witness.challenge).toMatch(/^[0-9a-f]{74}$/);
+    expect(ChallengeSchema.safeParse(witness).success).toBe(true);
+    for (let i = 0; i < 30_000; i++) book.issue();
+    expect(book.spend(witness.challenge, solve(witness))).toBe(true);
+    // Issuing stores nothing; only the one spend is remembered.
+    expect(book.spentSize()).toBe(1);
+  });
+
+  it("a solved challenge is single-use; a wrong nonce is refused and leaves it usable", () => {
+    const book = new ChallengeBook({ ...settings, powBaseBits: 8 }, () => 5_000_000);
+    const a = book.issue();
+    expect(book.spend(a.challenge, wrongNonce(a.challenge, a.bits))).toBe(false);
+    const nonce = solve(a);
+    expect(book.spend(a.challenge, nonce)).toBe(true);
+    expect(book.spend(a.challenge, nonce)).toBe(false);
+    // Re-spelled in upper case it is not a new challenge.
+    expect(book.spend(a.challenge.toUpperCase(), nonce)).toBe(false);
+  });
+
+  it("a forged or altered challenge is refused: MAC, bits byte, issue time, random part", () => {
+    const now = 5_000_000;
+    const book = new ChallengeBook({ ...settings, powBaseBits: 0 }, () => now);
+    // Byte offsets ×2 = hex offsets: random 0..15, time 16..19, bits 20, MAC 21..36.
+    const places = { random: 0, time: 2 * 19 + 1, bits: 2 * 20 + 1, mac: 2 * 21 + 5, macEnd: 73 };
+    for (const [name, index] of Object.entries(places)) {
+      const { challenge } = book.issue();
+      // At 0 bits any nonce solves: only the MAC can refuse these.
+      expect(book.spend(flipDigit(challenge, index), "0"), name).toBe(false);
+      expect(book.spend(challenge, "0"), name).toBe(true);
+    }
+    // Lowering the difficulty is exactly what a forger wants: the bits byte is under the MAC.
+    const hardBook = new ChallengeBook({ ...settings, powBaseBits: 5 }, () => now);
+    const issued = hardBook.issue();
+    const hard = issued.challenge;
+    expect(hard.slice(40, 42)).toBe("05");
+    expect(hardBook.spend(`${hard.slice(0, 40)}00${hard.slice(42)}`, wrongNonce(hard, 5))).toBe(false);
+    expect(hardBook.spend(hard, solve(issued))).toBe(true);
+    // Another process's key (a restart) makes every challenge it issued void here.
+    const other = new ChallengeBook({ ...settings, powBaseBits: 0 }, () => now).issue();
+    expect(book.spend(other.challenge, "0")).toBe(false);
+    // Wrong shapes.
+    for (const bad of ["", "00", "ab".repeat(32), `${hard}00`, hard.slice(0, 72), `${hard.slice(0, 73)}g`]) expect(book.spend(bad, "0")).toBe(false);
+  });
+
+  it("a challenge expires after its TTL", () => {
+    let now = 5_000_000;
+    const book = new ChallengeBook({ ...settings, powBaseBits: 0 }, () => now);
+    const a = book.issue();
+    now += CHALLENGE_TTL_SECONDS * 1000 - 1;
+    expect(book.spend(a.challenge, "0")).toBe(true);
     const b = book.issue();
     now += CHALLENGE_TTL_SECONDS * 1000;
     expect(book.spend(b.challenge, "0")).toBe(false);
+  });
 
-    const [c, d, e, f] = [book.issue(), book.issue(), book.issue(), book.issue()];
-    expect(book.spend(c.challenge, "0")).toBe(false);
-    for (const held of [d, e, f]) expect(book.spend(held.challenge, "0")).toBe(true);
+  it("the spent set refuses new spends when full rather than forgetting old ones, and frees them at expiry", () => {
+    let now = 5_000_000;
+    const book = new ChallengeBook({ ...settings, powBaseBits: 0 }, () => now, { spentCapacity: 3 });
+    const spent = [book.issue(), book.issue(), book.issue()];
+    for (const c of spent) expect(book.spend(c.challenge, "0")).toBe(true);
+    const late = book.issue();
+    expect(book.spend(late.challenge, "0")).toBe(false);
+    // None of the remembered ones became replayable.
+    for (const c of spent) expect(book.spend(c.challenge, "0")).toBe(false);
+    expect(book.spentSize()).toBe(3);
+    // Once they expire they leave the set (refused by age from then on) and there is room again.
+    now += CHALLENGE_TTL_SECONDS * 1000;
+    const fresh = book.issue();
+    expect(book.spend(fresh.challenge, "0")).toBe(true);
+    expect(book.spentSize()).toBe(1);
+    for (const c of spent) expect(book.spend(c.challenge, "0")).toBe(false);
+  });
+
+  it("the difficulty a challenge carries is the one it is checked at, whatever the book serves now", () => {
+    const now = 5_000_000;
+    const book = new ChallengeBook({ powBaseBits: 2, powMaxBits: 12, freeFailuresPerMinute: 1 }, () => now);
+    const early = book.issue();
+    for (let i = 0; i < 1000; i++) book.recordFailure();
+    const late = book.issue();
+    expect(late.bits).toBe(12);
+    expect(book.spend(early.challenge, solve(early))).toBe(true);
+    // A nonce good for 2 bits but not for 12 does not spend the 12-bit one.
+    let weak = 0;
+    while (!checkSolution(late.challenge, 2, String(weak)) || checkSolution(late.challenge, 12, String(weak))) weak++;
+    expect(book.spend(late.challenge, String(weak))).toBe(false);
+    expect(book.spend(late.challenge, solve(late))).toBe(true);
   });
 });

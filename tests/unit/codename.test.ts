@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CODENAME_WORDS, codenameWords, entropyBits, generateCodename, normalizeCodename, unknownWords } from "~/codename/codename";
 import { CODENAME_KDF, deriveCodenameSecrets } from "~/codename/derive";
-import { checkSolution, expectedHashes, solveChallenge } from "~/codename/pow";
+import { checkSolution, expectedHashes, SOLVE_BATCH, solveChallenge } from "~/codename/pow";
 import { WORDLIST_SIZE, loadWordlist, type WordlistLang } from "~/codename/wordlists";
 
 const LANGS: WordlistLang[] = ["es", "en"];
@@ -151,6 +151,45 @@ describe("proof of work", () => {
     }
     expect(checkSolution(CHALLENGE, -1, "0")).toBe(false);
     expect(checkSolution(CHALLENGE, 1.5, "0")).toBe(false);
+  });
+
+  it("Web Crypto batches find the smallest solving nonce, the same the pure-JS loop finds", async () => {
+    expect(globalThis.crypto.subtle).toBeDefined();
+    for (const [i, bits] of [0, 1, 4, 8, 10, 13].entries()) {
+      // Several challenges, so a solution falls in the middle of a batch, not only at its start.
+      const challenge = `${CHALLENGE.slice(0, 60)}${String(i).padStart(4, "0")}`;
+      const nonce = await solveChallenge(challenge, bits);
+      expect(checkSolution(challenge, bits, nonce)).toBe(true);
+      for (let n = 0; n < Number(nonce); n++) expect(checkSolution(challenge, bits, String(n))).toBe(false);
+      expect(await solveChallenge(challenge, bits, { engine: "noble" })).toBe(nonce);
+    }
+  });
+
+  it("a solution beyond the first batch is found and is still the smallest", async () => {
+    // 12 bits: 4096 hashes expected, so the answer is almost surely past the first 512.
+    let found = false;
+    for (let i = 0; i < 8 && !found; i++) {
+      const challenge = `${"cd".repeat(31)}${String(i).padStart(4, "0")}`;
+      const nonce = await solveChallenge(challenge, 12);
+      expect(checkSolution(challenge, 12, nonce)).toBe(true);
+      for (let n = 0; n < Number(nonce); n++) expect(checkSolution(challenge, 12, String(n))).toBe(false);
+      found = Number(nonce) >= SOLVE_BATCH;
+    }
+    expect(found).toBe(true);
+  });
+
+  it("an already aborted signal stops before any work", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("gone"));
+    await expect(solveChallenge(CHALLENGE, 4, { signal: controller.signal })).rejects.toThrow(/gone/);
+    await expect(solveChallenge(CHALLENGE, 65)).rejects.toThrow(RangeError);
+  });
+
+  it("the pure-JS fallback also yields and honours an abort signal", async () => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error("fallback stopped")), 5);
+    await expect(solveChallenge(CHALLENGE, 40, { signal: controller.signal, engine: "noble" })).rejects.toThrow(/fallback stopped/);
+    clearTimeout(timer);
   });
 
   it("yields to the event loop and honours an abort signal", async () => {
