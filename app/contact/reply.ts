@@ -41,19 +41,38 @@ export async function encryptReply(args: {
 }
 
 export async function decryptReply(args: { thread: SubmissionId; message: Uint8Array; key: PrivateKey }): Promise<ReplyPlaintext> {
+  return openReply(args.thread, () => decryptWith(args.message, { decryptionKeys: args.key }));
+}
+
+/**
+ * Opens a reply with its session key, not a secret key: `testigo keys rewrap` proves the session
+ * key it recovered really opens this reply (integrity check, thread binding, plaintext shape)
+ * before wrapping it to the new editor keys, so a wrong key can never strand a reply.
+ */
+export async function decryptReplyWithSessionKey(args: { thread: SubmissionId; message: Uint8Array; sessionKey: Uint8Array }): Promise<ReplyPlaintext> {
+  return openReply(args.thread, () => decryptWith(args.message, { sessionKeys: { data: args.sessionKey, algorithm: "aes256" } }));
+}
+
+async function decryptWith(
+  bytes: Uint8Array,
+  how: { decryptionKeys: PrivateKey } | { sessionKeys: { data: Uint8Array; algorithm: "aes256" } },
+): Promise<{ data: Uint8Array; filename: string }> {
+  const message = await readMessage({ binaryMessage: bytes, config: pgpConfig });
+  const result = await decrypt({ message, ...how, format: "binary", config: pgpConfig });
+  if (!(result.data instanceof Uint8Array)) throw new Error("decrypted data is not binary");
+  return { data: result.data, filename: result.filename };
+}
+
+async function openReply(thread: SubmissionId, open: () => Promise<{ data: Uint8Array; filename: string }>): Promise<ReplyPlaintext> {
   let data: Uint8Array;
   let filename: string;
   try {
-    const message = await readMessage({ binaryMessage: args.message, config: pgpConfig });
-    const result = await decrypt({ message, decryptionKeys: args.key, format: "binary", config: pgpConfig });
-    if (!(result.data instanceof Uint8Array)) throw new Error("decrypted data is not binary");
-    data = result.data;
-    filename = result.filename;
+    ({ data, filename } = await open());
   } catch (error) {
     throw new Error(`reply could not be decrypted: ${error instanceof Error ? error.message : "unknown error"}`);
   }
   // A reply copied into another thread must not be shown there.
-  const expected = replyLiteralName(args.thread);
+  const expected = replyLiteralName(thread);
   if (filename !== expected) throw new Error(`reply is bound to "${filename}", expected "${expected}"`);
   let json: unknown;
   try {
@@ -64,7 +83,7 @@ export async function decryptReply(args: { thread: SubmissionId; message: Uint8A
   }
   const parsed = ReplyPlaintextSchema.safeParse(json);
   if (!parsed.success) throw new Error(`reply plaintext has the wrong shape: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-  if (parsed.data.thread !== args.thread) throw new Error("reply names another thread");
+  if (parsed.data.thread !== thread) throw new Error("reply names another thread");
   return parsed.data;
 }
 

@@ -100,3 +100,46 @@ export async function inspectKeyedMessage(bytes: Uint8Array, expectedKeyIds: Rea
 export function inspectPart(part: PartRef, bytes: Uint8Array, expectedKeyIds: ReadonlySet<string>): Promise<ShapeResult> {
   return part.kind === "chunk" ? inspectChunk(bytes) : inspectKeyedMessage(bytes, expectedKeyIds);
 }
+
+export interface SessionKeyPacket {
+  /** The PKESK's named key ID, lowercase hex (what `inspectKeyedMessage` checks). */
+  keyId: string;
+  /** The packet exactly as on the wire, header included. */
+  bytes: Uint8Array;
+}
+
+export type KeyedPackets =
+  | { ok: true; sessionKeys: SessionKeyPacket[]; encrypted: Uint8Array }
+  | { ok: false; reason: string };
+
+/**
+ * A keyed message split into its raw packets: each v3 PKESK with the key ID it names, then the
+ * final SEIPDv1 packet. Key rotation of a reply keeps the witness's PKESK and the SEIPD packet
+ * byte for byte, and the server proves it did by comparing these slices with the stored ones.
+ * The raw framing gives the byte ranges, OpenPGP.js the key IDs; `parsePackets` has already
+ * checked that both see the same packets, so packet i of one is packet i of the other.
+ */
+export async function keyedPacketsOf(bytes: Uint8Array): Promise<KeyedPackets> {
+  const fail = (reason: string): KeyedPackets => ({ ok: false, reason });
+  const packets = await parsePackets(bytes);
+  if (typeof packets === "string") return fail(packets);
+  const framing = rawPacketTags(bytes);
+  if (!framing.ok) return fail(framing.reason);
+  if (packets.length < 2) return fail("expected session-key packets followed by one encrypted packet");
+  const sessionKeys: SessionKeyPacket[] = [];
+  for (let i = 0; i < packets.length - 1; i++) {
+    const packet = packets[i];
+    const raw = framing.packets[i];
+    const next = framing.packets[i + 1];
+    if (!(packet instanceof PublicKeyEncryptedSessionKeyPacket) || !raw || !next) {
+      return fail(`packet ${i} must be a public-key encrypted session key (tag 1)`);
+    }
+    if (packet.version !== 3) return fail(`packet ${i}: expected PKESK version 3, got ${packet.version}`);
+    sessionKeys.push({ keyId: packet.publicKeyID.toHex(), bytes: bytes.subarray(raw.offset, next.offset) });
+  }
+  const seipd = checkSeipdV1(packets[packets.length - 1]);
+  if (!seipd.ok) return fail(seipd.reason);
+  const last = framing.packets[framing.packets.length - 1];
+  if (!last) return fail("the message holds no packets");
+  return { ok: true, sessionKeys, encrypted: bytes.subarray(last.offset) };
+}

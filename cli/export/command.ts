@@ -7,8 +7,11 @@
  * writes nothing into it.
  *
  * `--headers-only` writes instead one small headers file (server/export/headers-file.ts) holding
- * every selected submission's headers and manifest, for `testigo keys rewrap` on the offline
- * machine: key rotation without moving or changing the media.
+ * every selected submission's headers and manifest, and every editor reply (sent since the day,
+ * if given: a reply is dated by its own day, not its thread's), for `testigo keys rewrap` on the
+ * offline machine: key rotation without moving or changing the media. Replies travel too because
+ * each is encrypted to the editor keys active when it was sent: left out, they would become
+ * unreadable to the editors once the retired keys are destroyed.
  */
 import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, unlink } from "node:fs/promises";
@@ -42,9 +45,9 @@ export async function exportCommand(argv: string[]): Promise<number> {
     const store = new SubmissionStore(db, loaded.config.dataDir, loaded.config.limits);
     await mkdir(options.data.out, { recursive: true });
     const sealed = store.listSealed({ sinceDay: options.data.since });
-    if (options.data["headers-only"]) return await exportHeaders(store, sealed.map((s) => s.id), options.data.out);
-    // A follow-up sealed since the day brings its whole thread: an editor reads it in context.
     const threads = new ThreadStore(db);
+    if (options.data["headers-only"]) return await exportHeaders(store, threads, sealed.map((s) => s.id), options.data.out, options.data.since);
+    // A follow-up sealed since the day brings its whole thread: an editor reads it in context.
     const roots = new Map<string, string>();
     for (const s of sealed) {
       const root = threads.threadOf(s.id) ?? s.id;
@@ -71,8 +74,13 @@ export async function exportCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function exportHeaders(store: SubmissionStore, ids: readonly string[], outDir: string): Promise<number> {
-  const file: HeadersFile = { index: { format: HEADERS_FORMAT, submissions: [] }, parts: new Map() };
+async function exportHeaders(store: SubmissionStore, threads: ThreadStore, ids: readonly string[], outDir: string, sinceDay: string | undefined): Promise<number> {
+  const replies = threads.repliesForRewrap({ sinceDay });
+  const file: HeadersFile = {
+    index: { format: HEADERS_FORMAT, submissions: [], replies: replies.map((r) => ({ id: r.id, thread: r.thread, witnessKeyId: r.witnessKeyId })) },
+    parts: new Map(),
+    replies: new Map(replies.map((r) => [r.id, r.message])),
+  };
   for (const id of ids) {
     const status = store.status(id);
     if (!status) continue;
@@ -83,6 +91,6 @@ async function exportHeaders(store: SubmissionStore, ids: readonly string[], out
   // The day only, like everything else the server keeps: the file name must not record the time.
   const target = path.join(outDir, `testigo-headers-${utcDay()}.tar`);
   await writeHeadersFile(target, file);
-  process.stdout.write(`${path.basename(target)}\nexported the headers and manifests of ${file.index.submissions.length} sealed submission(s) to ${outDir}\n`);
+  process.stdout.write(`${path.basename(target)}\nexported the headers and manifests of ${file.index.submissions.length} sealed submission(s) and ${replies.length} editor reply(ies) to ${outDir}\n`);
   return 0;
 }

@@ -40,11 +40,11 @@ export const KEYS_USAGE = `  keys root init --out DIR [--name NAME] [--passphras
       every key, its status and expiry, who new submissions are encrypted to, warnings
   keys rewrap HEADERS.tar --key OLD-SECRET.asc [--key ...] --out REWRAPPED.tar [--keys-dir DIR]
             [--passphrase-file FILE] [--root-fingerprint FPR]
-      offline: re-encrypt each header's session key to the current keyring (media untouched)
+      offline: re-encrypt each header's and reply's session key to the current keyring (media untouched)
   keys import-rewrap REWRAPPED.tar
-      server host: check and install rewrapped headers (reads TESTIGO_DATA_DIR, TESTIGO_KEYS_DIR)
+      server host: check and install rewrapped headers and replies (reads TESTIGO_DATA_DIR, TESTIGO_KEYS_DIR)
   keys drop-old-headers
-      server host: delete the headers kept from before \`import-rewrap\` (after checking the new keys)
+      server host: delete the headers and replies kept from before \`import-rewrap\` (after checking the new keys)
   (--keys-dir defaults to $TESTIGO_KEYS_DIR, else keys/)
 `;
 
@@ -229,6 +229,7 @@ async function rewrapRoute(argv: string[]): Promise<number> {
   const r = await rewrapHeaders({ input: positionals[0]!, out: o.out, keysDir: o["keys-dir"], keys, rootFingerprint: o["root-fingerprint"] });
   out(`rewrapped ${r.rewrapped} header(s) and manifest(s) to keyring version ${r.version}: ${o.out}
 ${r.alreadyCurrent} already encrypted to exactly the current keys (left out)
+rewrapped ${r.repliesRewrapped} editor reply(ies) (the witness's session-key packet kept as it was); ${r.repliesAlreadyCurrent} already current (left out)
 next, on the server: testigo keys import-rewrap ${path.basename(o.out)}`);
   for (const f of r.failures) out(`not rewrapped: ${f}`);
   return r.failures.length > 0 ? 2 : 0;
@@ -242,15 +243,16 @@ async function importRewrapRoute(argv: string[]): Promise<number> {
   for (const p of r.unchanged) out(`already in place ${p}`);
   for (const p of r.refused) out(`REFUSED ${p}`);
   out(`${r.replaced.length} replaced, ${r.unchanged.length} already in place, ${r.refused.length} refused (keyring version ${r.version})
-the previous headers are kept as <part>.pre-rewrap-<version> until \`testigo keys drop-old-headers\``);
+the previous headers are kept as <part>.pre-rewrap-<version>, and the previous replies in the database, until \`testigo keys drop-old-headers\``);
   return r.refused.length > 0 ? 2 : 0;
 }
 
 async function dropOldHeadersRoute(argv: string[]): Promise<number> {
   parseArgs({ args: argv, options: {} });
   const removed = await dropOldHeaders();
-  for (const f of removed) out(`removed ${f}`);
-  out(`removed ${removed.length} pre-rewrap header file(s)`);
+  for (const f of removed.files) out(`removed ${f}`);
+  for (const r of removed.replies) out(`dropped the pre-rewrap copy of ${r}`);
+  out(`removed ${removed.files.length} pre-rewrap header file(s) and the pre-rewrap copies of ${removed.replies.length} reply(ies)`);
   return 0;
 }
 

@@ -43,6 +43,30 @@ const ReplyRow = ReplyMetaRow.extend({ message: Blob });
 export type ReplyMeta = z.infer<typeof ReplyMetaRow>;
 export type StoredReply = z.infer<typeof ReplyRow>;
 
+/** What key rotation needs of a reply: its message and the witness key it must stay readable by. */
+const RewrapReplyRow = z.object({ id: z.string(), thread: z.string(), sha256: z.string(), witness_key_id: z.string(), message: Blob });
+export interface ReplyForRewrap {
+  id: string;
+  thread: string;
+  sha256: string;
+  /** The witness's encryption subkey ID (the contact's), whose PKESK a rewrap keeps as it is. */
+  witnessKeyId: string;
+  message: Uint8Array;
+}
+const toReplyForRewrap = (r: z.infer<typeof RewrapReplyRow>): ReplyForRewrap => ({
+  id: r.id,
+  thread: r.thread,
+  sha256: r.sha256,
+  witnessKeyId: r.witness_key_id,
+  message: r.message,
+});
+// A reply is stored only for a thread with a contact (ThreadDesk.addReply) and both go only with
+// their thread (ON DELETE CASCADE), so the inner join drops no reply.
+const REWRAP_SELECT = `SELECT r.id AS id, r.thread_id AS thread, r.sha256 AS sha256, c.encryption_key_id AS witness_key_id, r.message AS message
+   FROM replies r JOIN contacts c ON c.submission_id = r.thread_id`;
+
+export type ReplaceReplyOutcome = "replaced" | "unchanged" | "not_found" | "changed";
+
 const FollowUpRow = z.object({ id: z.string(), sealed_day: z.string().nullable() });
 const SubmissionFacts = z.object({ sealed_day: z.string().nullable(), thread_id: z.string().nullable(), parts: z.number().int() });
 
@@ -171,6 +195,57 @@ export class ThreadStore {
       .prepare("SELECT id, day, size, sha256, editor FROM replies WHERE thread_id = ? ORDER BY seq")
       .all(thread)
       .map((row) => ReplyMetaRow.parse(row));
+  }
+
+  /** Every reply (sent on or after `sinceDay`, if given), for `testigo export --headers-only`. */
+  repliesForRewrap(options: { sinceDay?: string } = {}): ReplyForRewrap[] {
+    return this.db
+      .prepare(`${REWRAP_SELECT} WHERE r.day >= ? ORDER BY r.thread_id, r.seq`)
+      .all(options.sinceDay ?? "0000-00-00")
+      .map((row) => toReplyForRewrap(RewrapReplyRow.parse(row)));
+  }
+
+  replyForRewrap(id: string): ReplyForRewrap | null {
+    const row = RewrapReplyRow.safeParse(this.db.prepare(`${REWRAP_SELECT} WHERE r.id = ?`).get(id));
+    return row.success ? toReplyForRewrap(row.data) : null;
+  }
+
+  /**
+   * Key rotation: replaces a reply's message with a rewrapped one the caller has checked against
+   * the stored message whose hash is `checkedSha256`. One transaction: the row still holding
+   * exactly the checked message (a compare-and-swap, since the check ran outside it, possibly in
+   * another process than the portal) gets the new message, size and hash, and the replaced
+   * message moves to `message_before_rewrap` until `dropMessagesBeforeRewrap`. A crash leaves the
+   * reply wholly old or wholly new. A second rotation before the drop keeps the message it
+   * replaced (the one the keys that made this rewrap are proven to open), not the oldest.
+   */
+  replaceReplyMessage(args: { id: string; checkedSha256: string; bytes: Uint8Array; sha256: string }): ReplaceReplyOutcome {
+    return this.db.transaction((): ReplaceReplyOutcome => {
+      const current = z.object({ sha256: z.string() }).safeParse(this.db.prepare("SELECT sha256 FROM replies WHERE id = ?").get(args.id));
+      if (!current.success) return "not_found";
+      if (current.data.sha256 === args.sha256) return "unchanged";
+      if (current.data.sha256 !== args.checkedSha256) return "changed";
+      this.db
+        .prepare("UPDATE replies SET message_before_rewrap = message, message = ?, size = ?, sha256 = ? WHERE id = ?")
+        .run(asBuffer(args.bytes), args.bytes.length, args.sha256, args.id);
+      return "replaced";
+    })();
+  }
+
+  /** `keys drop-old-headers`: forgets every reply's pre-rewrap message; returns those replies. */
+  dropMessagesBeforeRewrap(): { id: string; thread: string }[] {
+    const dropped = this.db.transaction(() => {
+      const rows = this.db
+        .prepare("SELECT id, thread_id AS thread FROM replies WHERE message_before_rewrap IS NOT NULL ORDER BY thread_id, seq")
+        .all()
+        .map((row) => z.object({ id: z.string(), thread: z.string() }).parse(row));
+      this.db.prepare("UPDATE replies SET message_before_rewrap = NULL WHERE message_before_rewrap IS NOT NULL").run();
+      return rows;
+    })();
+    // secure_delete zeroes the freed cells in the database file, but older copies of those pages
+    // can wait in the write-ahead log; a later seizure must find no message the old key opens.
+    if (dropped.length > 0) this.db.pragma("wal_checkpoint(TRUNCATE)");
+    return dropped;
   }
 
   /**

@@ -96,6 +96,11 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO editor_audit_next (seq, day, editor, action, submission_id) SELECT seq, day, editor, action, submission_id FROM editor_audit;
    DROP TABLE editor_audit;
    ALTER TABLE editor_audit_next RENAME TO editor_audit;`,
+  // Key rotation of replies (`testigo keys import-rewrap`): the message as it was before its
+  // session-key packets were rewrapped, kept until `keys drop-old-headers` as headers keep their
+  // `.pre-rewrap-<version>` files, so the old keys still open it if the new ones turn out not to.
+  // NULL when the reply was never rewrapped or the copy was dropped.
+  `ALTER TABLE replies ADD COLUMN message_before_rewrap BLOB;`,
 ];
 
 export function openDb(file: string): Db {
