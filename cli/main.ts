@@ -12,8 +12,10 @@ const USAGE = `usage: testigo <command> [options]
 
 commands:
   decrypt BUNDLE|DIR... --key SECRET.asc --out DIR [--salvage] [--passphrase-file FILE]
+          [--keys KEYS_DIR [--root-fingerprint FPR]]
       verify and decrypt submissions (export bundles, thread bundles with their follow-ups and
-      replies, or folders of parts), offline
+      replies, or folders of parts), offline; --keys checks the replies' signatures against the
+      signed keys folder
 ${REPLY_USAGE}  export --out DIR [--since YYYY-MM-DD] [--headers-only]
       on the server host: write each sealed submission as a bundle (ciphertext only)
       (--headers-only: one small file of headers and manifests, for testigo keys rewrap)

@@ -76,8 +76,9 @@ export function ReplyComposer(props: {
       <h2 id={`${textId}-title`}>Reply to the witness</h2>
       <p className="hint">
         Your reply is encrypted in this browser to the witness and to every active editor key; the server stores only ciphertext. The witness
-        sees it when they log in with their codename. Browser replies are not signed: write nothing the witness should not already trust the
-        organisation with.
+        sees it when they log in with their codename. Browser replies are not signed (this online browser holds no editor signing key): the
+        witness's page marks them "Not signed", as it would a reply a seized server wrote. Write nothing the witness should not already trust
+        the organisation with, or sign the reply offline (below).
       </p>
       <label htmlFor={textId} className="reply-composer__label">
         Your reply
@@ -112,6 +113,11 @@ export function ReplyComposer(props: {
       <p className="hint">
         Made on your offline machine with <code>testigo reply --bundle THREAD.tar --keys KEYS_DIR</code> from this thread's bundle. The file
         is sent as it is; the portal accepts it only if it is encrypted to this witness and every active editor key.
+      </p>
+      <p className="hint" data-testid="reply-sign-hint">
+        Recommended: add <code>--sign-key YOUR-SECRET-KEY.asc</code> (your active editor key) so the reply is signed. The witness's page checks
+        the signature against the keyring it verified and shows the reply as signed by the editors' key, so the witness can tell it is genuine
+        and not written by whoever controls this server. The server cannot see or check the signature: it is inside the encryption.
       </p>
       <label htmlFor={fileId} className="reply-composer__label">
         Reply file (<code>reply-{props.thread.slice(0, 8)}.pgp</code>)

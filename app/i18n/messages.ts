@@ -127,6 +127,8 @@ export interface Catalogue {
     replyFrom: (day: string) => string;
     unreadable: string;
     unsignedWarning: string;
+    replySigned: (label: string) => string;
+    replyUnsigned: string;
     followUpsSent: (count: number) => string;
     followUpTitle: string;
     followUpIntro: string;
@@ -307,8 +309,10 @@ const es: Catalogue = {
     replyFrom: (day) => `Respuesta del ${day}`,
     unreadable: "Esta respuesta no se pudo descifrar o no pasó la comprobación.",
     unsignedWarning:
-      "Cuidado: quien controle el servidor podría escribirte haciéndose pasar por el equipo editorial. " +
-      "Nunca envíes tu nombre, tu dirección ni datos que te identifiquen solo porque una respuesta te lo pida.",
+      "Cuidado: una respuesta marcada «Sin firma» podría haberla escrito quien controle el servidor, haciéndose pasar por el equipo editorial. " +
+      "Nunca envíes tu nombre, tu dirección ni datos que te identifiquen solo porque una respuesta te lo pida, esté firmada o no.",
+    replySigned: (label) => `Firmada con la clave del equipo editorial «${label}» (comprobado en este navegador).`,
+    replyUnsigned: "Sin firma: no se puede comprobar que la escribiera el equipo editorial.",
     followUpsSent: (count) => (count === 1 ? "Has enviado 1 mensaje más en esta conversación." : `Has enviado ${count} mensajes más en esta conversación.`),
     followUpTitle: "Enviar más información",
     followUpIntro: "Se cifra en este dispositivo, igual que tu primer envío, y llega a la misma conversación.",
@@ -513,8 +517,10 @@ const en: Catalogue = {
     replyFrom: (day) => `Reply of ${day}`,
     unreadable: "This reply could not be decrypted or failed the check.",
     unsignedWarning:
-      "Careful: whoever controls the server could write to you pretending to be the editors. " +
-      "Never send your name, your address or anything that identifies you just because a reply asks for it.",
+      "Careful: a reply marked «Not signed» could have been written by whoever controls the server, pretending to be the editors. " +
+      "Never send your name, your address or anything that identifies you just because a reply asks for it, signed or not.",
+    replySigned: (label) => `Signed by the editors' key «${label}» (checked in this browser).`,
+    replyUnsigned: "Not signed: there is no way to check that the editors wrote it.",
     followUpsSent: (count) => (count === 1 ? "You have sent 1 more message in this conversation." : `You have sent ${count} more messages in this conversation.`),
     followUpTitle: "Send more information",
     followUpIntro: "It is encrypted on this device, like your first submission, and joins the same conversation.",

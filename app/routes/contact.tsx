@@ -7,7 +7,7 @@ import { ProgressPanel } from "~/components/submit/ProgressPanel";
 import { ReceiptView } from "~/components/submit/ReceiptView";
 import { StatusLine } from "~/components/submit/StatusLine";
 import { status } from "~/components/submit/status";
-import { useKeyring } from "~/components/submit/use-keyring";
+import { useKeyring, type KeyringState } from "~/components/submit/use-keyring";
 import { useLeaveGuard } from "~/components/submit/use-leave-guard";
 import { useNow } from "~/components/submit/use-now";
 import { useSubmission } from "~/components/submit/use-submission";
@@ -20,6 +20,7 @@ import { withLang } from "~/i18n/lang";
 import type { Catalogue } from "~/i18n/messages";
 import { useLang, useMessages } from "~/i18n/use-lang";
 import type { loader as rootLoader } from "~/root";
+import type { VerifiedKeyring } from "~/keyring/verify";
 import { checkInput } from "~/submit/engine.client";
 import { toSubmitError, type SubmitError } from "~/submit/errors";
 
@@ -43,11 +44,16 @@ export default function Contact() {
   const [codename, setCodename] = useState("");
   const [access, setAccess] = useState<Access>({ status: "enter" });
   const c = t.contact;
+  // Loaded (and verified, with the submit page's pinning rules) as soon as the page runs: replies
+  // are checked against its editor keys before they are shown, and follow-ups are encrypted to it.
+  const rootFingerprint = normalizeFingerprint(useRouteLoaderData<typeof rootLoader>("root")?.rootFingerprint ?? "");
+  const keyring = useKeyring(rootFingerprint);
 
   function open() {
     if (access.status === "opening" || codename.trim() === "") return;
     setAccess({ status: "opening", stage: "deriving", fraction: 0, bits: 0 });
     openWithCodename(codename, {
+      keyring: keyring.ensure,
       onStage: (stage, detail) =>
         setAccess((current) => ({
           status: "opening",
@@ -65,7 +71,7 @@ export default function Contact() {
     );
   }
 
-  if (access.status === "open") return <OpenThread t={t} thread={access.thread} />;
+  if (access.status === "open") return <OpenThread t={t} thread={access.thread} keyring={keyring} />;
 
   return (
     <main className="page">
@@ -120,12 +126,18 @@ function openingText(t: Catalogue, access: Extract<Access, { status: "opening" }
   }
 }
 
-function OpenThread({ t, thread }: { t: Catalogue; thread: OpenedThread }) {
+function OpenThread({
+  t,
+  thread,
+  keyring,
+}: {
+  t: Catalogue;
+  thread: OpenedThread;
+  keyring: { state: KeyringState; ensure: () => Promise<VerifiedKeyring> };
+}) {
   const lang = useLang();
   const c = t.contact;
   const hydrated = useHydrated();
-  const rootFingerprint = normalizeFingerprint(useRouteLoaderData<typeof rootLoader>("root")?.rootFingerprint ?? "");
-  const keyring = useKeyring(rootFingerprint);
   const submission = useSubmission();
   const [message, setMessage] = useState("");
   const [files, setFiles] = useState<PickedFile[]>([]);
@@ -171,9 +183,21 @@ function OpenThread({ t, thread }: { t: Catalogue; thread: OpenedThread }) {
             {reply.text === null ? (
               <p className="notice notice--error">{c.unreadable}</p>
             ) : (
-              <p className="reply__text" data-testid="reply-text">
-                {reply.text}
-              </p>
+              <>
+                {/* Outside reply-text: that element holds the editors' words and nothing else. */}
+                {reply.signedBy ? (
+                  <p className="reply__signature reply__signature--signed" data-testid="reply-signed" title={reply.signedBy.fingerprint}>
+                    {c.replySigned(reply.signedBy.label)}
+                  </p>
+                ) : (
+                  <p className="reply__signature reply__signature--unsigned" data-testid="reply-unsigned">
+                    {c.replyUnsigned}
+                  </p>
+                )}
+                <p className="reply__text" data-testid="reply-text">
+                  {reply.text}
+                </p>
+              </>
             )}
           </article>
         ))}

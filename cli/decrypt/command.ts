@@ -1,21 +1,28 @@
 /**
- * `testigo decrypt BUNDLE|DIR... --key SECRET.asc --out DIR [--salvage] [--passphrase-file F]`
+ * `testigo decrypt BUNDLE|DIR... --key SECRET.asc --out DIR [--salvage] [--passphrase-file F]
+ *                 [--keys KEYS_DIR [--root-fingerprint FPR]]`
  * A BUNDLE is an export bundle (tar, from the editor interface or `testigo export`), possibly a
  * thread bundle (a root, its follow-ups, thread.json, the witness's key and the replies); a DIR is
  * one submission's parts (named header-F, chunk-F-C, manifest), named by the submission id unless
- * --id is given. Offline: opens no socket.
+ * --id is given. --keys names a keys folder (checked as `testigo keys verify` checks it) whose
+ * keys the replies' signatures are checked against; without it a signature is only noted.
+ * Offline: opens no socket.
  */
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { decryptKey, readPrivateKey, type PrivateKey } from "openpgp";
+import { decryptKey, readKey, readPrivateKey, type PrivateKey, type PublicKey } from "openpgp";
 import { z } from "zod";
 import { SubmissionIdSchema } from "../../app/envelope/format";
 import { pgpConfig } from "../../app/envelope/pgp-config";
+import { verifyKeyring } from "../../app/keyring/verify";
+import { readKeyringBundle } from "../../server/keyring/files";
+import { FingerprintArg } from "../keys/fingerprint";
+import { verifyKeysDir } from "../keys/verify";
 import { readPassphrase } from "../passphrase";
 import { verifyAndDecryptSubmission, type SubmissionResult } from "./verify-submission";
 import { unpackBundle, type UnpackedBundle } from "./read-bundle";
-import { verifyAndDecryptThread } from "./verify-thread";
+import { verifyAndDecryptThread, type ReplySigners } from "./verify-thread";
 
 const Options = z.object({
   key: z.array(z.string().min(1)).min(1, "--key SECRET.asc is required"),
@@ -23,7 +30,33 @@ const Options = z.object({
   id: z.string().optional(),
   salvage: z.boolean().default(false),
   "passphrase-file": z.string().optional(),
+  keys: z.string().min(1).optional(),
+  "root-fingerprint": FingerprintArg.optional(),
 });
+
+/**
+ * The keys reply signatures are checked against: every key the verified, root-signed keyring
+ * document lists whose public key the folder holds. Retired keys count here (unlike on the
+ * witness's page, which knows only the active ones): an old reply signed before a rotation is
+ * still the organisation's, and the document says which key it was.
+ */
+async function loadSigners(keysDir: string, rootFingerprint: string | undefined): Promise<ReplySigners> {
+  const checked = await verifyKeysDir({ keysDir, rootFingerprint });
+  const bundle = await readKeyringBundle(keysDir);
+  const verified = await verifyKeyring(bundle, { trustedRootFingerprint: checked.rootFingerprint });
+  if (!verified.ok) throw new Error(`--keys ${keysDir}: keyring refused: ${verified.reason}`);
+  const keys: PublicKey[] = [];
+  const labels = new Map<string, string>();
+  for (const entry of verified.keyring.document.keys) {
+    const armored = bundle.keys[entry.fingerprint];
+    if (!armored) continue;
+    const key = await readKey({ armoredKey: armored, config: pgpConfig });
+    if (key.getFingerprint().toUpperCase() !== entry.fingerprint) continue;
+    keys.push(key);
+    labels.set(entry.fingerprint, entry.status === "active" ? entry.label : `${entry.label}, retired`);
+  }
+  return { keys, labels };
+}
 
 async function loadKeys(files: string[], passphraseFile: string | undefined): Promise<PrivateKey[]> {
   const keys: PrivateKey[] = [];
@@ -69,13 +102,16 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       id: { type: "string" },
       salvage: { type: "boolean" },
       "passphrase-file": { type: "string" },
+      keys: { type: "string" },
+      "root-fingerprint": { type: "string" },
     },
   });
-  const options = Options.safeParse(values);
+  const options = Options.safeParse({ ...values, "root-fingerprint": values["root-fingerprint"] ?? process.env.TESTIGO_ROOT_FINGERPRINT });
   if (!options.success) throw new Error(options.error.issues.map((i) => i.message).join("; "));
   if (positionals.length === 0) throw new Error("name at least one submission directory");
   if (options.data.id && positionals.length > 1) throw new Error("--id applies to a single directory");
   const keys = await loadKeys(options.data.key, options.data["passphrase-file"]);
+  const signers = options.data.keys ? await loadSigners(options.data.keys, options.data["root-fingerprint"]) : undefined;
   let allOk = true;
   const report = (result: SubmissionResult, outDir: string) => {
     allOk &&= result.ok;
@@ -86,7 +122,10 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     if (thread) {
       process.stdout.write(`  thread: ${thread.followUps.length} follow-up(s), ${thread.replies.filter((r) => r.ok).length} of ${thread.replies.length} reply(ies) decrypted into replies/\n`);
       for (const p of thread.problems) process.stdout.write(`  thread: ${p}\n`);
-      for (const r of thread.replies) for (const p of r.problems) process.stdout.write(`  reply ${r.n}: ${p}\n`);
+      for (const r of thread.replies) {
+        if (r.signature) process.stdout.write(`  reply ${r.n}: ${r.signature}\n`);
+        for (const p of r.problems) process.stdout.write(`  reply ${r.n}: ${p}\n`);
+      }
     }
   };
   await mkdir(options.data.out, { recursive: true });
@@ -105,7 +144,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
         const outDir = await freshOutDir(options.data.out, unpacked.id);
         const threadFiles = bundle.threads.get(unpacked.id);
         const thread = threadFiles
-          ? await verifyAndDecryptThread({ thread: threadFiles, keys, outDir, followUpsInBundle: followUpsOf(bundle, unpacked.id) })
+          ? await verifyAndDecryptThread({ thread: threadFiles, keys, outDir, followUpsInBundle: followUpsOf(bundle, unpacked.id), signers })
           : undefined;
         report(
           await verifyAndDecryptSubmission({

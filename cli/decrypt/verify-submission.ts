@@ -224,7 +224,7 @@ function renderReport(manifest: Manifest, thread: ThreadResult | null): string {
 
 function renderThreadReport(thread: ThreadResult): string[] {
   const followUps = thread.followUps.map((f) => `- ${f.id} (${f.day})${f.inBundle ? `: decrypted in the folder ../${f.id}/` : ": NOT in this bundle"}`);
-  const replies = thread.replies.map((r) => `- ${r.n}. ${r.day}: ${r.writtenAs ?? "NOT written (see verification.txt)"}`);
+  const replies = thread.replies.map((r) => `- ${r.n}. ${r.day}: ${r.writtenAs ?? "NOT written (see verification.txt)"}${r.signature ? `; ${r.signature}` : ""}`);
   return [
     `## Follow-ups\n\nThe witness came back with ${thread.followUps.length} follow-up submission(s).\n\n${followUps.join("\n") || "(none)"}\n`,
     `## Replies\n\nEditors sent ${thread.replies.length} reply(ies) to the witness, decrypted into replies/.\n\n${replies.join("\n") || "(none)"}\n`,
@@ -257,6 +257,7 @@ function renderVerification(result: SubmissionResult): string {
     for (const r of thread.replies) {
       lines.push(`reply ${r.n}: ${r.id} (${r.day})`);
       lines.push(`  written as: ${r.writtenAs ?? "(not written)"}`);
+      lines.push(`  signature: ${r.signature ?? "(not known: the reply did not open)"}`);
       lines.push(`  result: ${r.ok ? "OK" : "FAILED"}`);
       for (const p of r.problems) lines.push(`  problem: ${p}`);
     }

@@ -4,11 +4,13 @@
  * checked against the index (present, size, SHA-256; nothing extra) and decrypted with the
  * editor's key (replies are encrypted to every active editor key as well as to the witness), so
  * the editor's offline copy holds what the organisation said to the witness, word for word.
+ * Reply signatures (`testigo reply --sign-key`) are checked against the keys of a verified keys
+ * folder when one is given (--keys); a signature that does not verify is a problem.
  */
 import { createHash } from "node:crypto";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { readKey, type PrivateKey } from "openpgp";
+import { readKey, type PrivateKey, type PublicKey } from "openpgp";
 import { ThreadIndexSchema, type ThreadIndex } from "../../app/contact/format";
 import { decryptReply } from "../../app/contact/reply";
 import { pgpConfig } from "../../app/envelope/pgp-config";
@@ -21,6 +23,12 @@ export interface ReplyResult {
   day: string;
   /** Relative to the root submission's output folder, e.g. `replies/01-2026-11-27.txt`. */
   writtenAs: string | null;
+  /**
+   * What is known of the reply's signature, for verification.txt and report.md: "unsigned",
+   * "signed by FPR (label)", "signature present, not checked (pass --keys)", or null when the
+   * reply could not be opened at all.
+   */
+  signature: string | null;
   ok: boolean;
   problems: string[];
 }
@@ -55,13 +63,35 @@ export function replyFileName(n: number, day: string): string {
   return `${String(n).padStart(2, "0")}-${day}.txt`;
 }
 
-async function decryptWithAny(args: { thread: string; message: Uint8Array; keys: readonly PrivateKey[] }): Promise<{ text: string } | { error: string }> {
+/** Keys of a verified keyring folder (`--keys`) that reply signatures are checked against. */
+export interface ReplySigners {
+  keys: PublicKey[];
+  /** Primary fingerprint (uppercase hex) → label as the signed keyring document gives it. */
+  labels: ReadonlyMap<string, string>;
+}
+
+type Opened = { text: string; signature: string } | { error: string };
+
+async function decryptWithAny(args: {
+  thread: string;
+  message: Uint8Array;
+  keys: readonly PrivateKey[];
+  signers: ReplySigners | undefined;
+}): Promise<Opened> {
   const errors: string[] = [];
   for (const key of args.keys) {
     try {
-      const plaintext = await decryptReply({ thread: args.thread, message: args.message, key });
+      const plaintext = await decryptReply({
+        thread: args.thread, message: args.message, key, ...(args.signers ? { verificationKeys: args.signers.keys } : {}),
+      });
       if (plaintext.thread !== args.thread) return { error: `the reply names thread ${plaintext.thread}` };
-      return { text: plaintext.text };
+      const signature =
+        plaintext.signedBy !== null
+          ? `signed by ${plaintext.signedBy} (${args.signers?.labels.get(plaintext.signedBy) ?? "no label"})`
+          : plaintext.signed
+            ? "signature present, not checked (pass --keys)"
+            : "unsigned";
+      return { text: plaintext.text, signature };
     } catch (error) {
       errors.push(describeError(error));
     }
@@ -76,6 +106,8 @@ export async function verifyAndDecryptThread(args: {
   outDir: string;
   /** Follow-ups in this bundle whose index names this thread: id → day. */
   followUpsInBundle: ReadonlyMap<string, string>;
+  /** From `--keys`: check reply signatures against these; absent, signatures are only noted. */
+  signers?: ReplySigners;
 }): Promise<ThreadResult> {
   const { thread } = args;
   const result: ThreadResult = {
@@ -122,7 +154,7 @@ export async function verifyAndDecryptThread(args: {
     const listedReplies = new Set(index.replies.map((r) => r.id));
     if (index.replies.length > 0) await mkdir(path.join(args.outDir, REPLIES_DIR), { mode: 0o700 });
     for (const [i, entry] of index.replies.entries()) {
-      result.replies.push(await decryptOne({ n: i + 1, entry, thread, keys: args.keys, outDir: args.outDir }));
+      result.replies.push(await decryptOne({ n: i + 1, entry, thread, keys: args.keys, outDir: args.outDir, signers: args.signers }));
     }
     for (const id of [...thread.replies.keys()].sort()) {
       if (!listedReplies.has(id)) problem(`${REPLIES_DIR}/${id}.pgp: in the bundle but not listed in ${THREAD_FILE}`);
@@ -140,9 +172,10 @@ async function decryptOne(args: {
   thread: UnpackedThread;
   keys: readonly PrivateKey[];
   outDir: string;
+  signers: ReplySigners | undefined;
 }): Promise<ReplyResult> {
   const { entry, thread } = args;
-  const result: ReplyResult = { n: args.n, id: entry.id, day: entry.day, writtenAs: null, ok: false, problems: [] };
+  const result: ReplyResult = { n: args.n, id: entry.id, day: entry.day, writtenAs: null, signature: null, ok: false, problems: [] };
   const name = `${REPLIES_DIR}/${entry.id}.pgp`;
   const found = thread.replies.get(entry.id);
   if (!found) {
@@ -152,11 +185,14 @@ async function decryptOne(args: {
   if (found.size !== entry.size) result.problems.push(`${name}: ${found.size} bytes, ${THREAD_FILE} says ${entry.size}`);
   const message = new Uint8Array(await readFile(path.join(thread.dir, REPLIES_DIR, `${entry.id}.pgp`)));
   if (sha256(message) !== entry.sha256) result.problems.push(`${name}: altered (SHA-256 differs from ${THREAD_FILE})`);
-  const opened = await decryptWithAny({ thread: thread.id, message, keys: args.keys });
+  const opened = await decryptWithAny({ thread: thread.id, message, keys: args.keys, signers: args.signers });
   if ("error" in opened) {
-    result.problems.push(`${name}: cannot be decrypted or belongs elsewhere (${opened.error})`);
+    // A signature that fails against the keyring lands here too: the witness's page would show
+    // this reply as unreadable, so the editor's copy must not present it as a good one.
+    result.problems.push(`${name}: cannot be decrypted or belongs elsewhere, or its signature fails (${opened.error})`);
     return result;
   }
+  result.signature = opened.signature;
   // A reply that does not match the index is not written as if it were the one the server stored.
   if (result.problems.length > 0) return result;
   const written = `${REPLIES_DIR}/${replyFileName(args.n, entry.day)}`;

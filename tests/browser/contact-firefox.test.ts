@@ -109,6 +109,9 @@ describe("Firefox ESR as Tor Browser (Safer): codename login, reply, follow-up",
     // No JIT: scrypt and the proof of work run in Firefox's interpreter.
     const shown = await page.waitForSelector('[data-testid="reply-text"], [data-testid="error"]', { timeout: 180_000 });
     expect(await shown?.evaluate((el) => `${el.getAttribute("data-testid")}: ${(el.textContent ?? "").trim()}`)).toBe(`reply-text: ${replyText}`);
+    // Written as the browser composer writes it (no signature): marked so, after the keyring verified.
+    const marker = await page.waitForSelector('[data-testid="reply-unsigned"]', { timeout: 10_000 });
+    expect(await marker?.evaluate((el) => (el.textContent ?? "").trim())).toMatch(/^Not signed/);
 
     await page.waitForSelector('[data-testid="follow-up-message"]:not(:disabled)');
     await page.type('[data-testid="follow-up-message"]', followUpText);

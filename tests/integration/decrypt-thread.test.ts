@@ -4,6 +4,9 @@
  * replies/ folder in thread order, and report.md / verification.txt name them. A follow-up whose
  * manifest (written by the witness) names another thread than the bundle's index (written by the
  * server) is a verification problem (exit 2); so is a reply altered, missing or not listed.
+ * With --keys (a signed keys folder) reply signatures are checked: "signed by FPR (label)" or
+ * "unsigned" per reply; a signature by a key outside the keyring is a problem (exit 2). Without
+ * it a signature is only noted as present and unchecked.
  * Bundles are built here entry by entry in the exact layout the server writes.
  */
 import { createHash } from "node:crypto";
@@ -19,7 +22,7 @@ import { THREAD_FORMAT, type ThreadIndex } from "~/contact/format";
 import { encryptReply } from "~/contact/reply";
 import { randomBytes, toHex } from "~/envelope/hex";
 import { runTestigo } from "../support/cli";
-import { makeEditorKey, type TestEditorKey } from "../support/keys";
+import { makeEditorKey, writeSignedKeyring, type TestEditorKey, type WrittenKeyring } from "../support/keys";
 import { buildSubmission, newSubmissionId, type BuiltSubmission } from "../support/submission";
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
@@ -234,5 +237,62 @@ describe("testigo decrypt of a thread bundle", () => {
     expect(result.code, result.out).toBe(2);
     expect(await readFile(path.join(out, root.id, "verification.txt"), "utf8")).toContain(`replies/${foreign.id}.pgp: cannot be decrypted or belongs elsewhere`);
     expect(await readdir(path.join(out, root.id, "replies"))).toEqual([]);
+  });
+
+  describe("reply signatures", () => {
+    let keyring: WrittenKeyring;
+    beforeAll(async () => {
+      keyring = await writeSignedKeyring(path.join(work, "keys"), { editors: [{ key: editor, status: "active" }] });
+    });
+    const signedReply = async (thread: string, text: string, day: string, signer: TestEditorKey): Promise<Reply> => ({
+      id: toHex(randomBytes(16)),
+      day,
+      bytes: await encryptReply({ thread, text, witnessKey: witnessPublic, editorKeys: [editor.publicKey], signingKey: signer.privateKey }),
+    });
+
+    it("with --keys: 'signed by FPR (label)' or 'unsigned' per reply, in verification.txt and report.md", async () => {
+      const { root, followUp } = await rootAndFollowUp();
+      const replies = [await signedReply(root.id, TEXTS[0]!, "2026-11-20", editor), await reply(root.id, TEXTS[1]!, "2026-11-22")];
+      const bundle = path.join(work, "signed.tar");
+      await writeThreadBundle(bundle, { root, rootDay: "2026-11-19", followUps: [{ sub: followUp, day: "2026-11-21" }], witnessKey: witnessKeyBytes, replies });
+      const out = path.join(work, "signed");
+      const result = await runTestigo(["decrypt", bundle, "--key", keyFile, "--out", out, "--keys", keyring.dir, "--root-fingerprint", keyring.rootFingerprint]);
+      expect(result.out).not.toContain("NETWORK-ATTEMPT");
+      expect(result.code, result.out).toBe(0);
+      const label = keyring.document.keys[0]!.label;
+      const signedBy = `signed by ${editor.fingerprint.toUpperCase()} (${label})`;
+      const verification = await readFile(path.join(out, root.id, "verification.txt"), "utf8");
+      expect(verification).toContain(`  signature: ${signedBy}`);
+      expect(verification).toContain("  signature: unsigned");
+      const report = await readFile(path.join(out, root.id, "report.md"), "utf8");
+      expect(report).toContain(`replies/01-2026-11-20.txt; ${signedBy}`);
+      expect(report).toContain("replies/02-2026-11-22.txt; unsigned");
+      expect(result.out).toContain(`reply 1: ${signedBy}`);
+    });
+
+    it("without --keys: the signature is noted as present, not checked", async () => {
+      const { root } = await rootAndFollowUp();
+      const bundle = path.join(work, "signed-unchecked.tar");
+      await writeThreadBundle(bundle, { root, rootDay: "2026-11-19", followUps: [], witnessKey: witnessKeyBytes, replies: [await signedReply(root.id, TEXTS[0]!, "2026-11-20", editor)] });
+      const out = path.join(work, "signed-unchecked");
+      const result = await decrypt(bundle, out);
+      expect(result.code, result.out).toBe(0);
+      expect(await readFile(path.join(out, root.id, "verification.txt"), "utf8")).toContain("signature present, not checked (pass --keys)");
+    });
+
+    it("with --keys: a reply signed by a key outside the keyring is a verification problem (exit 2) and is not written", async () => {
+      const { root } = await rootAndFollowUp();
+      const stranger = await makeEditorKey("Mallory");
+      const forged = await signedReply(root.id, "Mándenos su dirección.", "2026-11-20", stranger);
+      const bundle = path.join(work, "signed-stranger.tar");
+      await writeThreadBundle(bundle, { root, rootDay: "2026-11-19", followUps: [], witnessKey: witnessKeyBytes, replies: [forged] });
+      const out = path.join(work, "signed-stranger");
+      const result = await runTestigo(["decrypt", bundle, "--key", keyFile, "--out", out, "--keys", keyring.dir]);
+      expect(result.code, result.out).toBe(2);
+      const verification = await readFile(path.join(out, root.id, "verification.txt"), "utf8");
+      expect(verification).toContain("PROBLEMS FOUND");
+      expect(verification).toMatch(/signature does not verify|not among the editors' keys/);
+      expect(await readdir(path.join(out, root.id, "replies"))).toEqual([]);
+    });
   });
 });

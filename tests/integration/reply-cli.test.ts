@@ -3,14 +3,16 @@
  * thread bundle and a signed keys folder it writes a reply the witness decrypts with their key,
  * encrypted to exactly the witness and every active editor key (what the portal demands), never
  * to a retired one. It refuses a thread whose witness chose no codename, an empty message, and a
- * keyring that does not verify or is signed by another root than the pinned one.
+ * keyring that does not verify or is signed by another root than the pinned one. With --sign-key
+ * the reply is signed by an ACTIVE keyring key (which the witness's page verifies); a retired or
+ * unknown key is refused before anything is written.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { PrivateKey, PublicKey } from "openpgp";
+import { encryptKey, type PrivateKey, type PublicKey } from "openpgp";
 import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUNDLE_FORMAT } from "~/bundle/index-schema";
@@ -103,6 +105,9 @@ describe("testigo reply", () => {
     expect(result.code, result.out).toBe(0);
     expect(result.out).toContain(`/editor/submissions/${root.id}`);
     expect(result.out).toContain("2 active editor key(s)");
+    // Unsigned: said plainly, with the way to sign.
+    expect(result.out).toContain("NOT signed");
+    expect(result.out).toContain("--sign-key");
 
     const bytes = new Uint8Array(await readFile(out));
     const plaintext = await decryptReply({ thread: root.id, message: bytes, key: witnessPrivate });
@@ -203,5 +208,75 @@ describe("testigo reply", () => {
     const result = await reply(["--bundle", inbox, "--keys", keyring.dir, "--message-file", path.join(work, "message.txt"), "--out", path.join(work, "x.pgp")]);
     expect(result.code).toBe(2);
     expect(result.out).toContain("holds no thread.json");
+  });
+});
+
+describe("testigo reply --sign-key", () => {
+  const keyringKeys = () => active.map((k) => k.publicKey);
+
+  it("signs with an active keyring key; the witness verifies it against the keyring", async () => {
+    const text = "Somos la redacción. ¿Puede confirmar la hora del acta?";
+    const message = path.join(work, "signed.txt");
+    await writeFile(message, text);
+    const signer = active[1]!;
+    const secret = path.join(work, "beto-secret.asc");
+    await writeFile(secret, signer.armoredPrivate);
+    const out = path.join(work, "signed.pgp");
+    const result = await reply(["--bundle", withKey, "--keys", keyring.dir, "--message-file", message, "--out", out, "--sign-key", secret]);
+    expect(result.code, result.out).toBe(0);
+    const label = keyring.document.keys.find((k) => k.fingerprint === signer.fingerprint)?.label ?? "";
+    expect(result.out).toContain(`signed by your key`);
+    expect(result.out).toContain(`"${label}"`);
+    expect(result.out).not.toContain("NOT signed");
+
+    const bytes = new Uint8Array(await readFile(out));
+    const opened = await decryptReply({ thread: root.id, message: bytes, key: witnessPrivate, verificationKeys: keyringKeys() });
+    expect(opened).toMatchObject({ text, signed: true, signedBy: signer.fingerprint.toUpperCase() });
+    // The server sees the same PKESK set as for an unsigned reply.
+    const expected = new Set([(await witnessPublic.getEncryptionKey()).getKeyID().toHex()]);
+    for (const editor of active) expected.add(await encryptionKeyId(editor.publicKey));
+    expect(await inspectKeyedMessage(bytes, expected)).toEqual({ ok: true });
+  });
+
+  it("unlocks a passphrase-protected signing key with --passphrase-file", async () => {
+    const signer = active[0]!;
+    const locked = await encryptKey({ privateKey: signer.privateKey, passphrase: "correct horse" });
+    const secret = path.join(work, "ana-locked.asc");
+    await writeFile(secret, locked.armor());
+    const passFile = path.join(work, "ana-pass.txt");
+    await writeFile(passFile, "correct horse\n");
+    const message = path.join(work, "locked.txt");
+    await writeFile(message, "firmado con clave protegida");
+    const out = path.join(work, "locked.pgp");
+    const result = await reply(["--bundle", withKey, "--keys", keyring.dir, "--message-file", message, "--out", out, "--sign-key", secret, "--passphrase-file", passFile]);
+    expect(result.code, result.out).toBe(0);
+    const opened = await decryptReply({ thread: root.id, message: new Uint8Array(await readFile(out)), key: witnessPrivate, verificationKeys: keyringKeys() });
+    expect(opened.signedBy).toBe(signer.fingerprint.toUpperCase());
+
+    await writeFile(passFile, "wrong\n");
+    const wrong = await reply(["--bundle", withKey, "--keys", keyring.dir, "--message-file", message, "--out", path.join(work, "wrong-pass.pgp"), "--sign-key", secret, "--passphrase-file", passFile]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.out).toContain("does not unlock");
+    expect(await exists(path.join(work, "wrong-pass.pgp"))).toBe(false);
+  });
+
+  it("refuses a retired keyring key and a key that is not in the keyring", async () => {
+    const message = path.join(work, "refused.txt");
+    await writeFile(message, "hola");
+    const retiredFile = path.join(work, "carla-secret.asc");
+    await writeFile(retiredFile, retired.armoredPrivate);
+    const out = path.join(work, "refused.pgp");
+    const old = await reply(["--bundle", withKey, "--keys", keyring.dir, "--message-file", message, "--out", out, "--sign-key", retiredFile]);
+    expect(old.code).toBe(2);
+    expect(old.out).toMatch(/retired, not active/);
+    expect(await exists(out)).toBe(false);
+
+    const stranger = await makeEditorKey("Mallory");
+    const strangerFile = path.join(work, "mallory-secret.asc");
+    await writeFile(strangerFile, stranger.armoredPrivate);
+    const unknown = await reply(["--bundle", withKey, "--keys", keyring.dir, "--message-file", message, "--out", out, "--sign-key", strangerFile]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toMatch(/is not in keyring version/);
+    expect(await exists(out)).toBe(false);
   });
 });
