@@ -9,17 +9,12 @@
 import { readFile } from "node:fs/promises";
 import type { Browser, HTTPRequest, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateCodename } from "~/codename/codename";
-import { deriveCodenameSecrets } from "~/codename/derive";
-import { createWitnessKey } from "~/codename/witness-key";
-import { loadWordlist } from "~/codename/wordlists";
 import { ThreadViewSchema } from "~/contact/format";
 import { decryptManifest } from "~/envelope/decrypt";
 import { closeFirefox, firefoxRequestBody, launchFirefox } from "../support/browsers";
-import { encryptTestReply, openThread, postReply, register, registration } from "../support/contact";
+import { encryptTestReply, loggedInEditor, openThread, postReply, seedThread } from "../support/contact";
 import { removeDataDir, startPortal, type Portal } from "../support/portal";
-import { blobPath, buildSubmission, fetchRecipients, readSecretKey, uploadAndSeal } from "../support/submission";
-import { EditorClient, addEditor } from "../security/editor-support";
+import { blobPath, fetchRecipients, readSecretKey } from "../support/submission";
 import { leaksInRequests, sentinelNeedles, type SentBytes } from "./helpers/leaks";
 import { NO_TRACES, collectTraces } from "./helpers/traces";
 import { sentinel } from "./helpers/witness";
@@ -36,21 +31,13 @@ beforeAll(async () => {
   portal = await startPortal();
   const p = portal;
   const { recipients } = await fetchRecipients(p.witnessUrl);
-  const first = await buildSubmission({ recipients, files: [], report: { what: "first report" } });
-  await uploadAndSeal(p.witnessUrl, first);
-  thread = first.id;
-
-  codename = generateCodename(await loadWordlist("en"));
-  const secrets = await deriveCodenameSecrets(codename);
-  login = secrets.login;
-  const keys = await createWitnessKey(secrets.keyPassphrase);
-  const registered = await register(p.witnessUrl, thread, registration(login, keys));
-  expect(registered.status).toBe(201);
-
-  const editor = new EditorClient(p.editorUrl);
-  const csrf = await editor.loginOk("ana", (await addEditor(p.dataDir, "ana")).secret);
-  const reply = await encryptTestReply({ thread, witnessPublicKey: keys.publicKey, editorKeys: recipients, text: replyText });
-  expect((await postReply(editor, thread, reply, csrf)).status).toBe(201);
+  const seeded = await seedThread(p.witnessUrl, recipients, { withCodename: true });
+  thread = seeded.thread;
+  codename = seeded.codename ?? "";
+  login = seeded.login;
+  const editor = await loggedInEditor(p);
+  const reply = await encryptTestReply({ thread, witnessPublicKey: seeded.keys.publicKey, editorKeys: recipients, text: replyText });
+  expect((await postReply(editor.client, thread, reply, editor.csrf)).status).toBe(201);
 
   browser = await launchFirefox({ torBrowserSafer: true, acceptLanguage: "en" });
 });

@@ -9,17 +9,13 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateCodename } from "~/codename/codename";
-import { deriveCodenameSecrets } from "~/codename/derive";
-import { createWitnessKey, readWitnessPublicKey } from "~/codename/witness-key";
-import { loadWordlist } from "~/codename/wordlists";
+import { readWitnessPublicKey } from "~/codename/witness-key";
 import { encryptReply } from "~/contact/reply";
 import { launchChromium } from "../support/browsers";
-import { postReply, register, registration } from "../support/contact";
+import { loggedInEditor, postReply, seedThread } from "../support/contact";
 import { makeEditorKey } from "../support/keys";
 import { removeDataDir, startPortal, type Portal } from "../support/portal";
-import { buildSubmission, fetchRecipients, readSecretKey, uploadAndSeal } from "../support/submission";
-import { EditorClient, addEditor } from "../security/editor-support";
+import { fetchRecipients, readSecretKey } from "../support/submission";
 
 let portal: Portal | undefined;
 let browser: Browser | undefined;
@@ -39,16 +35,11 @@ beforeAll(async () => {
   // The demo editor key is the demo keyring's active editor key: the one the page will trust.
   expect(recipients.map((k) => k.getFingerprint().toUpperCase())).toContain(demoFingerprint);
 
-  const first = await buildSubmission({ recipients, files: [], report: { what: "first report" } });
-  await uploadAndSeal(p.witnessUrl, first);
-  codename = generateCodename(await loadWordlist("en"));
-  const secrets = await deriveCodenameSecrets(codename);
-  const keys = await createWitnessKey(secrets.keyPassphrase);
-  expect((await register(p.witnessUrl, first.id, registration(secrets.login, keys))).status).toBe(201);
-  const witnessKey = await readWitnessPublicKey(keys.publicKey);
-
-  const editor = new EditorClient(p.editorUrl);
-  const csrf = await editor.loginOk("ana", (await addEditor(p.dataDir, "ana")).secret);
+  const seeded = await seedThread(p.witnessUrl, recipients, { withCodename: true });
+  const first = { id: seeded.thread };
+  codename = seeded.codename ?? "";
+  const witnessKey = await readWitnessPublicKey(seeded.keys.publicKey);
+  const { client: editor, csrf } = await loggedInEditor(p);
   const stranger = await makeEditorKey("Mallory");
   const replies = [
     await encryptReply({ thread: first.id, text: SIGNED, witnessKey, editorKeys: recipients, signingKey: demoKey }),

@@ -9,10 +9,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTestigo } from "../support/cli";
-import { FAST_CONTACT_ENV, encryptTestReply, linkFollowUp, makeWitnessKeys, newLogin, postReply, register, registration } from "../support/contact";
+import { FAST_CONTACT_ENV, encryptTestReply, loggedInEditor, postReply, seedThread, sendFollowUp } from "../support/contact";
 import { startPortal, type Portal } from "../support/portal";
-import { buildSubmission, fetchRecipients, putPart, seal, uploadAndSeal } from "../support/submission";
-import { EditorClient, addEditor } from "../security/editor-support";
+import { buildSubmission, fetchRecipients, uploadAndSeal } from "../support/submission";
 
 let portal: Portal;
 let work: string;
@@ -25,23 +24,12 @@ beforeAll(async () => {
   portal = await startPortal({ env: FAST_CONTACT_ENV });
   work = await mkdtemp(path.join(os.tmpdir(), "testigo-export-thread-"));
   const { recipients } = await fetchRecipients(portal.witnessUrl);
-  const first = await buildSubmission({ recipients, files: [], report: { what: "primer informe" } });
-  await uploadAndSeal(portal.witnessUrl, first);
-  root = first.id;
-  const login = newLogin();
-  const keys = await makeWitnessKeys();
-  expect((await register(portal.witnessUrl, root, registration(login, keys))).status).toBe(201);
-
-  const editor = new EditorClient(portal.editorUrl);
-  const csrf = await editor.loginOk("ana", (await addEditor(portal.dataDir, "ana")).secret);
-  const reply = await encryptTestReply({ thread: root, witnessPublicKey: keys.publicKey, editorKeys: recipients, text: replyText });
-  expect((await postReply(editor, root, reply, csrf)).status).toBe(201);
-
-  const more = await buildSubmission({ recipients, files: [{ name: "acta.jpg", type: "image/jpeg", data: new Uint8Array([1, 2, 3]) }], report: { what: "a las 21:40" }, thread: root });
-  for (const part of more.parts) expect((await putPart(portal.witnessUrl, more.id, part.name, part.bytes)).status).toBe(201);
-  expect((await linkFollowUp(portal.witnessUrl, login, more.id)).status).toBe(200);
-  expect((await seal(portal.witnessUrl, more.id, more.seal)).status).toBe(200);
-  followUp = more.id;
+  const seeded = await seedThread(portal.witnessUrl, recipients, { report: "primer informe" });
+  root = seeded.thread;
+  const editor = await loggedInEditor(portal);
+  const reply = await encryptTestReply({ thread: root, witnessPublicKey: seeded.keys.publicKey, editorKeys: recipients, text: replyText });
+  expect((await postReply(editor.client, root, reply, editor.csrf)).status).toBe(201);
+  followUp = await sendFollowUp(portal.witnessUrl, recipients, seeded, { report: "a las 21:40", files: [{ name: "acta.jpg", type: "image/jpeg", data: new Uint8Array([1, 2, 3]) }] });
 
   const other = await buildSubmission({ recipients, files: [], report: { what: "otro testigo" } });
   await uploadAndSeal(portal.witnessUrl, other);

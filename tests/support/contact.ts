@@ -7,12 +7,16 @@
  */
 import { randomBytes } from "node:crypto";
 import type { PublicKey } from "openpgp";
+import { generateCodename } from "~/codename/codename";
+import { deriveCodenameSecrets } from "~/codename/derive";
 import { solveChallenge } from "~/codename/pow";
 import { createWitnessKey, readWitnessPublicKey } from "~/codename/witness-key";
+import { loadWordlist } from "~/codename/wordlists";
 import { ChallengeSchema, CONTACT_FORMAT_VERSION, type Challenge } from "~/contact/format";
 import { encryptReply } from "~/contact/reply";
-import { rawRequest, type RawResponse } from "./portal";
-import type { EditorClient } from "../security/editor-support";
+import { rawRequest, type Portal, type RawResponse } from "./portal";
+import { buildSubmission, putPart, seal, uploadAndSeal } from "./submission";
+import { EditorClient, addEditor } from "../security/editor-support";
 
 /** Fast puzzles for tests that are not about difficulty (8 bits: a few hundred hashes). */
 export const FAST_CONTACT_ENV: Record<string, string> = {
@@ -109,4 +113,60 @@ export function postReply(client: EditorClient, id: string, bytes: Uint8Array, c
   const sent: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== null) sent[k] = v;
   return rawRequest(client.baseUrl, { method: "POST", path: `/editor/submissions/${id}/replies`, headers: sent, body: bytes });
+}
+
+/** What a witness holds after choosing a codename on a sealed first submission. */
+export interface SeededThread {
+  thread: string;
+  login: string;
+  keys: { publicKey: Uint8Array; secretKey: Uint8Array };
+  /** The words, when asked for (`withCodename`); otherwise the login is random. */
+  codename: string | null;
+}
+
+/**
+ * A sealed first submission with a registered contact. With `withCodename` the login and key
+ * passphrase are derived from a real English codename (scrypt: slower), for tests that type it
+ * into a browser; otherwise a random verifier stands in.
+ */
+export async function seedThread(witnessUrl: string, recipients: readonly PublicKey[], options: { report?: string; withCodename?: boolean } = {}): Promise<SeededThread> {
+  const first = await buildSubmission({ recipients, files: [], report: { what: options.report ?? "first report" } });
+  await uploadAndSeal(witnessUrl, first);
+  let codename: string | null = null;
+  let login = newLogin();
+  let passphrase = randomBytes(16).toString("hex");
+  if (options.withCodename) {
+    codename = generateCodename(await loadWordlist("en"));
+    ({ login, keyPassphrase: passphrase } = await deriveCodenameSecrets(codename));
+  }
+  const keys = await createWitnessKey(passphrase);
+  const res = await register(witnessUrl, first.id, registration(login, keys));
+  if (res.status !== 201) throw new Error(`codename registration: ${res.status} ${await res.text()}`);
+  return { thread: first.id, login, keys, codename };
+}
+
+/** A follow-up uploaded, linked to the thread before its seal (as the witness's page does), sealed. */
+export async function sendFollowUp(
+  witnessUrl: string,
+  recipients: readonly PublicKey[],
+  seeded: Pick<SeededThread, "thread" | "login">,
+  content: { report: string; files?: { name: string; type: string; data: Uint8Array }[] },
+): Promise<string> {
+  const more = await buildSubmission({ recipients, files: content.files ?? [], report: { what: content.report }, thread: seeded.thread });
+  for (const part of more.parts) {
+    const res = await putPart(witnessUrl, more.id, part.name, part.bytes);
+    if (res.status !== 201) throw new Error(`PUT ${part.name}: ${res.status}`);
+  }
+  const linked = await linkFollowUp(witnessUrl, seeded.login, more.id);
+  if (linked.status !== 200) throw new Error(`link: ${linked.status} ${linked.text}`);
+  const sealed = await seal(witnessUrl, more.id, more.seal);
+  if (sealed.status !== 200) throw new Error(`seal: ${sealed.status}`);
+  return more.id;
+}
+
+/** A new editor account, logged in on the editor listener, with its session's CSRF token. */
+export async function loggedInEditor(portal: Pick<Portal, "editorUrl" | "dataDir">, name = "ana"): Promise<{ client: EditorClient; csrf: string }> {
+  const client = new EditorClient(portal.editorUrl);
+  const csrf = await client.loginOk(name, (await addEditor(portal.dataDir, name)).secret);
+  return { client, csrf };
 }
