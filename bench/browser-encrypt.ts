@@ -7,14 +7,12 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import type { CDPSession, Page } from "playwright-core";
 import { z } from "zod";
 import { launchChromium } from "../tests/support/browsers";
-import { Cleanup, MB, MiB, fmt, mbps, serveLoopback } from "./browser/support";
+import { Cleanup, bundleForBrowser, MB, MiB, fmt, mbps, serveLoopback } from "./browser/support";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, "..");
 
 const EncryptResult = z.object({
   ms: z.number(),
@@ -33,30 +31,6 @@ const BreakdownResult = z.object({
   nativeAesCbc: z.number(),
   nativeSha1: z.number(),
 });
-
-/**
- * The page bundle: the app's own modules, resolved the way the Remix browser build resolves them
- * (browser condition, tsconfig paths). Kept in memory: nothing to write, nothing to clean up.
- */
-async function bundleEntry(): Promise<string> {
-  const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: [path.join(HERE, "browser/encrypt-entry.ts")],
-    outfile: "bench.js",
-    write: false,
-    bundle: true,
-    platform: "browser",
-    format: "iife",
-    conditions: ["browser"],
-    target: "es2022",
-    // Minified like the Remix production build, so V8 sees comparable code.
-    minify: true,
-    logLevel: "silent",
-  });
-  const bundle = result.outputFiles[0];
-  if (!bundle) throw new Error("esbuild produced no bundle");
-  return bundle.text;
-}
 
 /** Calls one of encrypt-entry's functions; the result is validated, never trusted by type. */
 async function call<T>(page: Page, schema: z.ZodType<T>, fn: string, arg?: number): Promise<T> {
@@ -106,7 +80,7 @@ function sampleHeap(cdp: CDPSession): { stop(): Promise<HeapPeak> } {
 export async function benchBrowserEncrypt(options: { bytes: number }): Promise<string[]> {
   const cleanup = new Cleanup();
   try {
-    const script = await bundleEntry();
+    const script = await bundleForBrowser({ file: path.join(HERE, "browser/encrypt-entry.ts") });
     const html = '<!doctype html><meta charset="utf-8"><title>testigo bench</title><script src="/bench.js"></script>';
     const server = await serveLoopback((req, res) => {
       const body = req.url === "/bench.js" ? script : req.url === "/" ? html : null;

@@ -12,15 +12,10 @@
  * scripts from 'self' only), so what runs is what the portal can run. Figures only, never
  * pass/fail; the goals are printed beside them.
  */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { z } from "zod";
 import { closeFirefox, launchChromium, launchFirefox } from "../tests/support/browsers";
-import { Cleanup, fmt, serveLoopback } from "./browser/support";
+import { Cleanup, bundleForBrowser, fmt, serveLoopback } from "./browser/support";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, "..");
 
 /** Goals (ADR 0006/0007), on this project's 2-core VM in Tor Browser "Safer". Reported, never asserted. */
 const DERIVE_GOAL_S = 5;
@@ -79,26 +74,6 @@ async function witnessKey(budgetMs) {
 globalThis.testigoContactBench = { derive, solve, witnessKey, subtle: typeof globalThis.crypto?.subtle?.digest === "function" };
 `;
 
-async function bundleEntry(): Promise<string> {
-  const result = await build({
-    absWorkingDir: ROOT,
-    stdin: { contents: PAGE_ENTRY, resolveDir: ROOT, loader: "js", sourcefile: "contact-bench-entry.js" },
-    outfile: "bench.js",
-    write: false,
-    bundle: true,
-    platform: "browser",
-    format: "iife",
-    conditions: ["browser"],
-    target: "es2022",
-    // Minified like the Remix production build, so the engines see comparable code.
-    minify: true,
-    logLevel: "silent",
-  });
-  const bundle = result.outputFiles[0];
-  if (!bundle) throw new Error("esbuild produced no bundle");
-  return bundle.text;
-}
-
 const Timed = z.object({ ms: z.number() });
 const Keys = z.object({ ms: z.number(), keys: z.number() });
 const Solved = z.object({ ms: z.number(), hashes: z.number(), puzzles: z.number() });
@@ -154,7 +129,7 @@ export async function benchContact(options: { quick: boolean }): Promise<string[
   const derives = quick ? 1 : 3;
   const keyBudgetMs = quick ? 1000 : 4000;
   try {
-    const script = await bundleEntry();
+    const script = await bundleForBrowser({ contents: PAGE_ENTRY, name: "contact-bench-entry.js" });
     const html = '<!doctype html><meta charset="utf-8"><title>testigo contact bench</title><script src="/bench.js"></script>';
     const server = await serveLoopback((req, res) => {
       const body = req.url === "/bench.js" ? script : req.url === "/" ? html : null;

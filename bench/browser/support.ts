@@ -5,6 +5,35 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * The project's browser code as one script for a bench page: an entry file, or entry source
+ * resolved from the repository root. Minified like the Remix production build, so the engines
+ * see comparable code.
+ */
+export async function bundleForBrowser(entry: { file: string } | { contents: string; name: string }): Promise<string> {
+  const result = await build({
+    absWorkingDir: ROOT,
+    ...("file" in entry ? { entryPoints: [entry.file] } : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: "js", sourcefile: entry.name } }),
+    outfile: "bench.js",
+    write: false,
+    bundle: true,
+    platform: "browser",
+    format: "iife",
+    conditions: ["browser"],
+    target: "es2022",
+    minify: true,
+    logLevel: "silent",
+  });
+  const bundle = result.outputFiles[0];
+  if (!bundle) throw new Error("esbuild produced no bundle");
+  return bundle.text;
+}
 
 /** Rates and memory are printed in MB (10^6 bytes), the unit the goals are stated in. */
 export const MB = 1_000_000;
