@@ -7,6 +7,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireEditor } from "~/editor/guards";
 import { ReplyComposer } from "~/editor/ReplyComposer";
+import { SubmissionFacts } from "~/editor/SubmissionFacts";
 import { SubmissionIdSchema } from "~/envelope/format";
 import { formatBytes, normalizeFingerprint } from "~/i18n/format";
 
@@ -35,24 +36,7 @@ export default function ThreadPage() {
       <h1>
         Thread <code title={entry.id}>{entry.ref}</code>
       </h1>
-      <dl className="thread-facts" data-submission={entry.id}>
-        <dt>Day</dt>
-        <dd>{entry.day}</dd>
-        <dt>Reference</dt>
-        <dd>
-          <code>{entry.id}</code>
-        </dd>
-        <dt>Files</dt>
-        <dd>{entry.files}</dd>
-        <dt>Size (padded)</dt>
-        <dd>{formatBytes(entry.paddedBytes, "en")}</dd>
-        <dt>State</dt>
-        <dd>
-          <span className={`state state--${entry.state}`} data-testid="state">
-            {entry.state}
-          </span>
-        </dd>
-      </dl>
+      <SubmissionFacts entry={entry} className="thread-facts" />
       <div className="inbox-actions">
         <a className="button button--primary" href={`/editor/submissions/${entry.id}/bundle`} download data-testid="thread-bundle">
           Download the thread as one bundle

@@ -8,8 +8,8 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@rem
 import { useLoaderData } from "@remix-run/react";
 import { requireEditor, requireMutation } from "~/editor/guards";
 import { DeleteFormSchema, fieldsOf } from "~/editor/forms";
+import { SubmissionFacts } from "~/editor/SubmissionFacts";
 import { SubmissionIdSchema } from "~/envelope/format";
-import { formatBytes } from "~/i18n/format";
 
 function submissionId(params: LoaderFunctionArgs["params"]): string {
   const id = SubmissionIdSchema.safeParse(params.id);
@@ -37,24 +37,12 @@ export default function DeleteSubmission() {
   return (
     <>
       <h1>Delete this thread?</h1>
-      <dl>
-        <dt>Day</dt>
-        <dd>{entry.day}</dd>
-        <dt>Reference</dt>
-        <dd>
-          <code>{entry.id}</code>
-        </dd>
-        <dt>Files</dt>
-        <dd>{entry.files}</dd>
-        <dt>Size (padded)</dt>
-        <dd>{formatBytes(entry.paddedBytes, "en")}</dd>
-        <dt>State</dt>
-        <dd>{entry.state}</dd>
+      <SubmissionFacts entry={entry}>
         <dt>Follow-ups</dt>
         <dd>{entry.followUps}</dd>
         <dt>Replies</dt>
         <dd>{entry.replies ? "yes" : "none"}</dd>
-      </dl>
+      </SubmissionFacts>
       <div className="notice notice--warning">
         <p className="notice__title">This cannot be undone.</p>
         <p>
