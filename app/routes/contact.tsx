@@ -1,27 +1,21 @@
 import { useRouteLoaderData } from "@remix-run/react";
-import { useRef, useState } from "react";
+import { useState } from "react";
 import { NoScriptNotice } from "~/components/NoScriptNotice";
 import { ErrorNotice } from "~/components/submit/ErrorNotice";
-import { FilePicker, type PickedFile } from "~/components/submit/FilePicker";
-import { ProgressPanel } from "~/components/submit/ProgressPanel";
+import { FilePicker } from "~/components/submit/FilePicker";
 import { ReceiptView } from "~/components/submit/ReceiptView";
+import { SendingStatus } from "~/components/submit/SendingStatus";
 import { StatusLine } from "~/components/submit/StatusLine";
-import { status } from "~/components/submit/status";
 import { useKeyring, type KeyringState } from "~/components/submit/use-keyring";
-import { useLeaveGuard } from "~/components/submit/use-leave-guard";
-import { useNow } from "~/components/submit/use-now";
-import { useSubmission } from "~/components/submit/use-submission";
-import { useWakeLock } from "~/components/submit/use-wake-lock";
+import { useSending } from "~/components/submit/use-sending";
 import { useHydrated } from "~/components/use-hydrated";
 import { linkFollowUp, openWithCodename, type CodenameStage, type OpenedThread } from "~/contact/codename-flow.client";
-import { MAX_FILES } from "~/envelope/format";
 import { normalizeFingerprint } from "~/i18n/format";
 import { withLang } from "~/i18n/lang";
 import type { Catalogue } from "~/i18n/messages";
 import { useLang, useMessages } from "~/i18n/use-lang";
 import type { loader as rootLoader } from "~/root";
 import type { VerifiedKeyring } from "~/keyring/verify";
-import { checkInput } from "~/submit/engine.client";
 import { toSubmitError, type SubmitError } from "~/submit/errors";
 
 type Access =
@@ -138,29 +132,15 @@ function OpenThread({
   const lang = useLang();
   const c = t.contact;
   const hydrated = useHydrated();
-  const submission = useSubmission();
   const [message, setMessage] = useState("");
-  const [files, setFiles] = useState<PickedFile[]>([]);
-  const [fileNotice, setFileNotice] = useState<string | null>(null);
-  const [invalid, setInvalid] = useState<SubmitError | null>(null);
-  const nextKey = useRef(0);
-  const { state } = submission;
-  const busy = state.status === "keyring" || state.status === "running";
-  const retrying = state.status === "running" && state.progress?.connection === "retrying";
-  const now = useNow(retrying);
-  useLeaveGuard(busy, t.submit.leaveWarning);
-  useWakeLock(busy);
+  const sending = useSending(t, keyring);
+  const { state, busy } = sending;
 
   function send() {
-    const input = { report: { what: message, where: "", when: "", who: "" }, files: files.map((f) => f.file), language: lang, thread: thread.thread };
-    try {
-      checkInput(input);
-    } catch (error) {
-      setInvalid(toSubmitError(error));
-      return;
-    }
-    setInvalid(null);
-    submission.start(input, keyring.ensure, { beforeSeal: (id, signal) => linkFollowUp(thread, id, signal) });
+    sending.send(
+      { report: { what: message, where: "", when: "", who: "" }, language: lang, thread: thread.thread },
+      { beforeSeal: (id, signal) => linkFollowUp(thread, id, signal) },
+    );
   }
 
   function close() {
@@ -168,7 +148,6 @@ function OpenThread({
     window.location.replace(withLang("/", lang));
   }
 
-  const error = invalid ?? (state.status === "failed" ? state.error : keyring.state.status === "failed" ? keyring.state.error : null);
   const sentBefore = thread.followUps.length;
 
   return (
@@ -233,30 +212,14 @@ function OpenThread({
                 onChange={(event) => setMessage(event.currentTarget.value)}
               />
             </div>
-            <FilePicker
-              t={t}
-              lang={lang}
-              files={files}
-              notice={fileNotice}
-              onAdd={(picked) => {
-                setFileNotice(null);
-                const room = Math.max(0, MAX_FILES - files.length);
-                if (picked.length > room) setFileNotice(t.submit.tooManyFiles(MAX_FILES));
-                setFiles([...files, ...picked.slice(0, room).map((file) => ({ key: nextKey.current++, file }))]);
-              }}
-              onRemove={(key) => setFiles((current) => current.filter((f) => f.key !== key))}
-            />
+            <FilePicker t={t} lang={lang} files={sending.files} notice={sending.fileNotice} onAdd={sending.addFiles} onRemove={sending.removeFile} />
             <div className="actions">
               <button type="button" className="button button--primary button--wide" data-testid="follow-up-send" onClick={send}>
                 {state.status === "failed" ? t.submit.sendAgain : c.sendFollowUp}
               </button>
             </div>
           </fieldset>
-          <div className="status-area">
-            <StatusLine status={status(t, { hydrated, keyring: keyring.state, submission: state, now })} />
-            {error ? <ErrorNotice t={t} error={error} retryable={state.status === "failed" && error.code !== "keyring-invalid"} /> : null}
-            {state.status === "running" ? <ProgressPanel t={t} lang={lang} progress={state.progress} /> : null}
-          </div>
+          <SendingStatus t={t} lang={lang} hydrated={hydrated} keyring={keyring.state} state={state} now={sending.now} error={sending.error} />
         </section>
       )}
 
